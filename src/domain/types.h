@@ -1,0 +1,122 @@
+// The records autovoice keeps: customers, their vehicles, appointments and the
+// log of every call. Plain values; validate() checks one record's own fields
+// (references to other records are checked by the Store).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/phone.h"
+#include "domain/result.h"
+#include "domain/time.h"
+
+namespace autovoice {
+
+using CustomerId = std::int64_t;
+using VehicleId = std::int64_t;
+using AppointmentId = std::int64_t;
+using CallLogId = std::int64_t;
+
+struct Customer {
+  CustomerId id = 0;  // 0 until stored
+  std::string first_name;
+  std::string last_name;
+  PhoneNumber phone;
+  std::string email;      // empty when unknown
+  std::string time_zone;  // IANA name; empty means the shop's zone
+  bool opted_out = false;
+  std::optional<TimePoint> opted_out_at;
+  TimePoint created_at{};
+
+  friend bool operator==(const Customer&, const Customer&) = default;
+};
+
+struct Vehicle {
+  VehicleId id = 0;
+  CustomerId customer_id = 0;
+  int year = 0;
+  std::string make;
+  std::string model;
+  std::string vin;    // empty when unknown; else 17 characters, no I, O or Q
+  std::string plate;  // empty when unknown
+  TimePoint created_at{};
+
+  // "2021 Honda Civic"
+  std::string describe() const;
+  friend bool operator==(const Vehicle&, const Vehicle&) = default;
+};
+
+enum class AppointmentStatus { kScheduled, kConfirmed, kCancelled, kCompleted, kNoShow };
+
+std::string_view to_string(AppointmentStatus s);  // "SCHEDULED", ...
+// Accepts the names in any case ("confirmed", "NO_SHOW"); error lists the valid ones.
+Result<AppointmentStatus> parse_appointment_status(std::string_view text);
+
+struct Appointment {
+  AppointmentId id = 0;
+  CustomerId customer_id = 0;
+  VehicleId vehicle_id = 0;
+  TimePoint start{};  // UTC
+  int duration_minutes = 60;
+  std::string service_type;
+  AppointmentStatus status = AppointmentStatus::kScheduled;
+  std::string notes;
+  TimePoint created_at{};
+  TimePoint updated_at{};
+
+  friend bool operator==(const Appointment&, const Appointment&) = default;
+};
+
+enum class CallDirection { kInbound, kOutbound };
+std::string_view to_string(CallDirection d);  // "inbound" / "outbound"
+Result<CallDirection> parse_call_direction(std::string_view text);
+
+// The carrier's call status, as Twilio names it.
+enum class CallStatus {
+  kQueued,
+  kInitiated,
+  kRinging,
+  kInProgress,
+  kCompleted,
+  kBusy,
+  kNoAnswer,
+  kFailed,
+  kCanceled,
+};
+std::string_view to_string(CallStatus s);  // "queued", "in-progress", "no-answer", ...
+Result<CallStatus> parse_call_status(std::string_view text);
+// completed, busy, no-answer, failed and canceled end a call.
+bool is_final(CallStatus s);
+
+struct CallLog {
+  CallLogId id = 0;
+  std::string call_sid;  // unique; "CA" + 32 hex from Twilio
+  std::optional<CustomerId> customer_id;
+  std::optional<AppointmentId> appointment_id;
+  CallDirection direction = CallDirection::kOutbound;
+  CallStatus status = CallStatus::kQueued;
+  std::string intent;  // e.g. "appointment_reminder"
+  std::string from;    // as the carrier gave it (usually E.164)
+  std::string to;
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> ended_at;
+  std::optional<int> duration_seconds;
+  std::string answered_by;  // "human", "machine_end_beep", ... empty when unknown
+  std::string outcome;      // what the conversation achieved: "confirmed", ...
+  std::optional<int> error_code;
+  std::string error_message;
+  TimePoint created_at{};
+  TimePoint updated_at{};
+
+  friend bool operator==(const CallLog&, const CallLog&) = default;
+};
+
+// Each returns the first problem found, naming the field and the value.
+Status validate(const Customer& c);
+Status validate(const Vehicle& v);
+Status validate(const Appointment& a);
+Status validate(const CallLog& c);
+
+}  // namespace autovoice
