@@ -1,0 +1,996 @@
+// The SQLite backend of Store.
+//
+// One connection, serialised by a mutex. SQLite admits one writer at a time
+// anyway, so a pool would buy little for writes, and a single connection keeps
+// every prepared statement in one cache: each query is compiled once. WAL lets
+// other processes (serve and worker share a file) read while one writes;
+// busy_timeout makes a writer wait out another process's write instead of
+// failing at once.
+
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace autovoice {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int kMaxPageLimit = 10000;
+// 64 MiB of page cache (the default is 2 MiB): a bulk load touches four
+// indexes of appointments at random places, and spilling them to disk halved
+// add_appointments' throughput. Pages are allocated only as they are used.
+constexpr const char* kCacheSizePragma = "PRAGMA cache_size=-65536";
+constexpr std::size_t kMaxQuotedLength = 64;
+
+std::int64_t to_db(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint from_db(std::int64_t seconds) { return TimePoint{std::chrono::seconds{seconds}}; }
+
+// The Store interface gives add_customer and add_vehicle no `now` (the other
+// writes take one), so their creation time is the system clock's.
+TimePoint wall_clock_now() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+std::string quoted(std::string_view text) {
+  return "'" + std::string(text.substr(0, kMaxQuotedLength)) + "'";
+}
+
+// Maps an SQLite result code to an Error. sqlite3_errmsg names tables, columns
+// and constraints but never bound values, so it cannot leak a phone number.
+Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
+  std::string message = "sqlite: " + std::string(what) + ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Error::unavailable(message + " (another connection holds the lock; retry)");
+    case SQLITE_CONSTRAINT:
+      if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return Error::conflict(message);
+      }
+      if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return Error::not_found(message);
+      // validate() runs before every write, so a CHECK failure is our bug.
+      return Error::internal(message);
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+    case SQLITE_PROTOCOL:
+      return Error::unavailable(message);
+    default:
+      return Error::internal(message);
+  }
+}
+
+Status check_page(const Page& page) {
+  if (page.limit < 1 || page.limit > kMaxPageLimit) {
+    return Error::invalid("limit", "limit " + std::to_string(page.limit) + " is out of range 1-" +
+                                       std::to_string(kMaxPageLimit));
+  }
+  if (page.offset < 0) {
+    return Error::invalid("offset",
+                          "offset " + std::to_string(page.offset) + " must not be negative");
+  }
+  return ok_status();
+}
+
+Error customer_missing(CustomerId id) {
+  return Error::not_found("customer " + std::to_string(id) + " does not exist");
+}
+Error vehicle_missing(VehicleId id) {
+  return Error::not_found("vehicle " + std::to_string(id) + " does not exist");
+}
+Error appointment_missing(AppointmentId id) {
+  return Error::not_found("appointment " + std::to_string(id) + " does not exist");
+}
+
+struct StatementDeleter {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
+
+struct CachedStatement {
+  StatementPtr stmt;
+  bool in_use = false;
+};
+
+// One use of a prepared statement: binds parameters in order, steps, reads
+// columns. Going out of scope resets the statement and hands it back to the
+// cache. Text is bound SQLITE_STATIC (no copy: the bulk insert is hot), so the
+// caller's strings must outlive the Query; binding a temporary is deleted.
+class Query {
+ public:
+  Query(sqlite3* db, sqlite3_stmt* stmt, bool* in_use) : db_(db), stmt_(stmt), in_use_(in_use) {}
+  Query(sqlite3* db, StatementPtr owned) : db_(db), stmt_(owned.get()), owned_(std::move(owned)) {}
+  Query(Query&& other) noexcept
+      : db_(other.db_),
+        stmt_(std::exchange(other.stmt_, nullptr)),
+        in_use_(std::exchange(other.in_use_, nullptr)),
+        owned_(std::move(other.owned_)),
+        index_(other.index_),
+        bind_rc_(other.bind_rc_) {}
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  Query& operator=(Query&&) = delete;
+  ~Query() {
+    if (stmt_ == nullptr) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    if (in_use_ != nullptr) *in_use_ = false;
+  }
+
+  Query& bind(std::int64_t value) { return note(sqlite3_bind_int64(stmt_, ++index_, value)); }
+  Query& bind(int value) { return bind(static_cast<std::int64_t>(value)); }
+  Query& bind(bool value) { return bind(static_cast<std::int64_t>(value ? 1 : 0)); }
+  Query& bind(TimePoint value) { return bind(to_db(value)); }
+  Query& bind(std::string_view text) {
+    return note(sqlite3_bind_text(stmt_, ++index_, text.data(), static_cast<int>(text.size()),
+                                  SQLITE_STATIC));
+  }
+  Query& bind(const std::string& text) { return bind(std::string_view(text)); }
+  Query& bind(const char* text) { return bind(std::string_view(text)); }
+  Query& bind(std::string&&) = delete;
+  template <typename T>
+  Query& bind(const std::optional<T>& value) {
+    if (value) return bind(*value);
+    return note(sqlite3_bind_null(stmt_, ++index_));
+  }
+
+  // true when a row is ready, false when the statement is done.
+  Result<bool> step(std::string_view what) {
+    if (bind_rc_ != SQLITE_OK) return sqlite_error(db_, bind_rc_, what);
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return sqlite_error(db_, rc, what);
+  }
+  // Steps until done: an autocommit write commits, and reports failing to, only then.
+  Status run(std::string_view what) {
+    while (true) {
+      auto row = step(what);
+      if (!row) return std::move(row).error();
+      if (!*row) return ok_status();
+    }
+  }
+
+  std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+  int int32(int column) const { return sqlite3_column_int(stmt_, column); }
+  bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  TimePoint time(int column) const { return from_db(int64(column)); }
+  std::optional<TimePoint> optional_time(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return time(column);
+  }
+  std::optional<std::int64_t> optional_int64(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return int64(column);
+  }
+  std::optional<int> optional_int32(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return int32(column);
+  }
+  // Valid until the next step or reset.
+  std::string_view text_view(int column) const {
+    const unsigned char* data = sqlite3_column_text(stmt_, column);
+    if (data == nullptr) return {};
+    const int size = sqlite3_column_bytes(stmt_, column);
+    return {reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)};
+  }
+  std::string text(int column) const { return std::string(text_view(column)); }
+
+ private:
+  Query& note(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+    return *this;
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  bool* in_use_ = nullptr;  // the cache entry's flag; null for an uncached statement
+  StatementPtr owned_;      // set when the cached statement was busy (a nested use)
+  int index_ = 0;
+  int bind_rc_ = SQLITE_OK;
+};
+
+// --- rows -> records -------------------------------------------------------------
+
+// Enums are stored as their to_string() names. Matching those exactly is
+// cheaper than the case-folding parse_*() meant for outside input, and the
+// reminder query reads thousands of rows.
+constexpr AppointmentStatus kAppointmentStatuses[] = {
+    AppointmentStatus::kScheduled, AppointmentStatus::kConfirmed, AppointmentStatus::kCancelled,
+    AppointmentStatus::kCompleted, AppointmentStatus::kNoShow};
+constexpr CallDirection kCallDirections[] = {CallDirection::kInbound, CallDirection::kOutbound};
+constexpr CallStatus kCallStatuses[] = {
+    CallStatus::kQueued,     CallStatus::kInitiated, CallStatus::kRinging,
+    CallStatus::kInProgress, CallStatus::kCompleted, CallStatus::kBusy,
+    CallStatus::kNoAnswer,   CallStatus::kFailed,    CallStatus::kCanceled};
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> stored_enum(const Query& q, int column, const Enum (&values)[N]) {
+  const std::string_view text = q.text_view(column);
+  for (Enum value : values) {
+    if (to_string(value) == text) return value;
+  }
+  return std::nullopt;
+}
+
+constexpr std::string_view kCustomerColumns =
+    "id, first_name, last_name, phone, email, time_zone, opted_out, opted_out_at, created_at";
+
+Result<Customer> read_customer(const Query& q) {
+  Customer c;
+  c.id = q.int64(0);
+  c.first_name = q.text(1);
+  c.last_name = q.text(2);
+  auto phone = PhoneNumber::parse(q.text(3));
+  if (!phone) {
+    return Error::internal("customer " + std::to_string(c.id) +
+                           " has a stored phone number that is not E.164");
+  }
+  c.phone = std::move(*phone);
+  c.email = q.text(4);
+  c.time_zone = q.text(5);
+  c.opted_out = q.int64(6) != 0;
+  c.opted_out_at = q.optional_time(7);
+  c.created_at = q.time(8);
+  return c;
+}
+
+constexpr std::string_view kVehicleColumns =
+    "id, customer_id, year, make, model, vin, plate, created_at";
+
+Result<Vehicle> read_vehicle(const Query& q) {
+  Vehicle v;
+  v.id = q.int64(0);
+  v.customer_id = q.int64(1);
+  v.year = q.int32(2);
+  v.make = q.text(3);
+  v.model = q.text(4);
+  v.vin = q.text(5);
+  v.plate = q.text(6);
+  v.created_at = q.time(7);
+  return v;
+}
+
+constexpr std::string_view kAppointmentColumns =
+    "id, customer_id, vehicle_id, start_at, duration_minutes, service_type, status, notes, "
+    "created_at, updated_at";
+
+Result<Appointment> read_appointment(const Query& q) {
+  Appointment a;
+  a.id = q.int64(0);
+  a.customer_id = q.int64(1);
+  a.vehicle_id = q.int64(2);
+  a.start = q.time(3);
+  a.duration_minutes = q.int32(4);
+  a.service_type = q.text(5);
+  auto status = stored_enum<AppointmentStatus>(q, 6, kAppointmentStatuses);
+  if (!status) {
+    return Error::internal("appointment " + std::to_string(a.id) + " has an unknown stored status");
+  }
+  a.status = *status;
+  a.notes = q.text(7);
+  a.created_at = q.time(8);
+  a.updated_at = q.time(9);
+  return a;
+}
+
+constexpr std::string_view kCallLogColumns =
+    "id, call_sid, customer_id, appointment_id, direction, status, intent, from_number, "
+    "to_number, started_at, ended_at, duration_seconds, answered_by, outcome, error_code, "
+    "error_message, created_at, updated_at";
+
+Result<CallLog> read_call_log(const Query& q) {
+  CallLog c;
+  c.id = q.int64(0);
+  c.call_sid = q.text(1);
+  c.customer_id = q.optional_int64(2);
+  c.appointment_id = q.optional_int64(3);
+  auto direction = stored_enum<CallDirection>(q, 4, kCallDirections);
+  auto status = stored_enum<CallStatus>(q, 5, kCallStatuses);
+  if (!direction || !status) {
+    return Error::internal("call log " + std::to_string(c.id) +
+                           " has an unknown stored direction or status");
+  }
+  c.direction = *direction;
+  c.status = *status;
+  c.intent = q.text(6);
+  c.from = q.text(7);
+  c.to = q.text(8);
+  c.started_at = q.optional_time(9);
+  c.ended_at = q.optional_time(10);
+  c.duration_seconds = q.optional_int32(11);
+  c.answered_by = q.text(12);
+  c.outcome = q.text(13);
+  c.error_code = q.optional_int32(14);
+  c.error_message = q.text(15);
+  c.created_at = q.time(16);
+  c.updated_at = q.time(17);
+  return c;
+}
+
+template <typename T>
+using RowReader = Result<T> (*)(const Query&);
+
+template <typename T>
+Result<std::vector<T>> collect(Query& q, RowReader<T> read, std::string_view what) {
+  std::vector<T> out;
+  while (true) {
+    auto row = q.step(what);
+    if (!row) return std::move(row).error();
+    if (!*row) return out;
+    auto item = read(q);
+    if (!item) return std::move(item).error();
+    out.push_back(std::move(*item));
+  }
+}
+
+// Reads the single row a query by key returns; `missing` when there is none.
+template <typename T>
+Result<T> single(Query& q, RowReader<T> read, std::string_view what, Error missing) {
+  auto row = q.step(what);
+  if (!row) return std::move(row).error();
+  if (!*row) return missing;
+  return read(q);
+}
+
+std::string select_from(std::string_view columns, std::string_view table, std::string_view rest) {
+  std::string sql = "SELECT ";
+  sql += columns;
+  sql += " FROM ";
+  sql += table;
+  sql += ' ';
+  sql += rest;
+  return sql;
+}
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteStore() override {
+    statements_.clear();  // finalize before closing, or close fails with SQLITE_BUSY
+    sqlite3_close_v2(db_);
+  }
+
+  // Sets the connection up and refuses a schema newer than this binary.
+  // Called once, before the store is shared.
+  Status open() {
+    return serialized([&]() -> Status {
+      sqlite3_extended_result_codes(db_, 1);
+      sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+      // journal_mode first: it is the first statement to touch the file, so a
+      // file that is not a database is reported here, with the path.
+      for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
+                                 "PRAGMA synchronous=NORMAL", kCacheSizePragma}) {
+        char* message = nullptr;
+        const int rc = sqlite3_exec(db_, pragma, nullptr, nullptr, &message);
+        sqlite3_free(message);
+        if (rc != SQLITE_OK) return sqlite_error(db_, rc, "opening '" + path_ + "'");
+      }
+      auto version = current_version();
+      if (!version) return std::move(version).error();
+      return refuse_newer(*version);
+    });
+  }
+
+  Result<MigrationReport> migrate() override {
+    return serialized([&]() -> Result<MigrationReport> {
+      if (auto s = exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                        "name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+                        "create schema_version");
+          !s) {
+        return std::move(s).error();
+      }
+      auto from = current_version();
+      if (!from) return std::move(from).error();
+      if (auto s = refuse_newer(*from); !s) return std::move(s).error();
+      MigrationReport report;
+      report.from_version = *from;
+      report.to_version = *from;
+      for (const Migration& m : sqlite_migrations()) {
+        if (m.version <= report.to_version) continue;
+        Transaction tx(*this);
+        if (auto s = tx.begin(); !s) return std::move(s).error();
+        // Another process may have migrated while we waited for the write lock.
+        auto now_at = current_version();
+        if (!now_at) return std::move(now_at).error();
+        if (*now_at >= m.version) {
+          report.to_version = *now_at;
+          continue;
+        }
+        const std::string sql(m.sql);
+        char* message = nullptr;
+        const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+        sqlite3_free(message);
+        if (rc != SQLITE_OK) {
+          return sqlite_error(db_, rc, "applying migration " + std::string(m.name));
+        }
+        // applied_at comes from the database's clock: migrate() is given no time.
+        auto record = query(
+            "INSERT INTO schema_version (version, name, applied_at) "
+            "VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER))");
+        if (!record) return std::move(record).error();
+        record->bind(m.version).bind(m.name);
+        if (auto s = record->run("record migration"); !s) return std::move(s).error();
+        if (auto s = tx.commit(); !s) return std::move(s).error();
+        report.applied.push_back(m.version);
+        report.to_version = m.version;
+      }
+      return report;
+    });
+  }
+
+  Result<int> schema_version() override {
+    return serialized([&]() { return current_version(); });
+  }
+
+  // --- customers -----------------------------------------------------------------
+
+  Result<Customer> add_customer(const Customer& c) override {
+    return serialized([&]() -> Result<Customer> {
+      if (auto s = validate(c); !s) return std::move(s).error();
+      Customer stored = c;
+      stored.created_at = wall_clock_now();
+      auto q = query(
+          "INSERT INTO customers (first_name, last_name, phone, email, time_zone, opted_out, "
+          "opted_out_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      if (!q) return std::move(q).error();
+      q->bind(stored.first_name)
+          .bind(stored.last_name)
+          .bind(stored.phone.str())
+          .bind(stored.email)
+          .bind(stored.time_zone)
+          .bind(stored.opted_out)
+          .bind(stored.opted_out_at)
+          .bind(stored.created_at);
+      if (auto s = q->run("add customer"); !s) {
+        if (s.error().code == ErrorCode::kConflict) return phone_taken(stored.phone);
+        return std::move(s).error();
+      }
+      stored.id = sqlite3_last_insert_rowid(db_);
+      return stored;
+    });
+  }
+
+  Result<Customer> customer(CustomerId id) override {
+    return serialized([&]() -> Result<Customer> { return load_customer(id); });
+  }
+
+  Result<std::optional<Customer>> customer_by_phone(const PhoneNumber& phone) override {
+    return serialized([&]() -> Result<std::optional<Customer>> {
+      if (phone.empty()) return Error::invalid("phone", "phone is required");
+      static const std::string sql = select_from(kCustomerColumns, "customers", "WHERE phone = ?");
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(phone.str());
+      auto row = q->step("find customer by phone");
+      if (!row) return std::move(row).error();
+      if (!*row) return std::optional<Customer>{};
+      auto c = read_customer(*q);
+      if (!c) return std::move(c).error();
+      return std::optional<Customer>{std::move(*c)};
+    });
+  }
+
+  Result<std::vector<Customer>> list_customers(Page page) override {
+    return serialized([&]() -> Result<std::vector<Customer>> {
+      if (auto s = check_page(page); !s) return std::move(s).error();
+      static const std::string sql =
+          select_from(kCustomerColumns, "customers", "ORDER BY id LIMIT ? OFFSET ?");
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(page.limit).bind(page.offset);
+      return collect<Customer>(*q, read_customer, "list customers");
+    });
+  }
+
+  Result<Customer> set_customer_opt_out(CustomerId id, bool opted_out, TimePoint at) override {
+    return serialized([&]() -> Result<Customer> {
+      static const std::string sql =
+          "UPDATE customers SET opted_out = ?, opted_out_at = ? WHERE id = ? RETURNING " +
+          std::string(kCustomerColumns);
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(opted_out).bind(opted_out ? std::optional<TimePoint>(at) : std::nullopt).bind(id);
+      auto c = single<Customer>(*q, read_customer, "set opt-out", customer_missing(id));
+      if (!c) return c;
+      if (auto s = q->run("set opt-out"); !s) return std::move(s).error();
+      return c;
+    });
+  }
+
+  // --- vehicles ------------------------------------------------------------------
+
+  Result<Vehicle> add_vehicle(const Vehicle& v) override {
+    return serialized([&]() -> Result<Vehicle> {
+      if (auto s = validate(v); !s) return std::move(s).error();
+      if (auto s = require_customer(v.customer_id); !s) return std::move(s).error();
+      Vehicle stored = v;
+      stored.created_at = wall_clock_now();
+      auto q = query(
+          "INSERT INTO vehicles (customer_id, year, make, model, vin, plate, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)");
+      if (!q) return std::move(q).error();
+      q->bind(stored.customer_id)
+          .bind(stored.year)
+          .bind(stored.make)
+          .bind(stored.model)
+          .bind(stored.vin)
+          .bind(stored.plate)
+          .bind(stored.created_at);
+      if (auto s = q->run("add vehicle"); !s) return std::move(s).error();
+      stored.id = sqlite3_last_insert_rowid(db_);
+      return stored;
+    });
+  }
+
+  Result<Vehicle> vehicle(VehicleId id) override {
+    return serialized([&]() -> Result<Vehicle> {
+      static const std::string sql = select_from(kVehicleColumns, "vehicles", "WHERE id = ?");
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(id);
+      return single<Vehicle>(*q, read_vehicle, "load vehicle", vehicle_missing(id));
+    });
+  }
+
+  Result<std::vector<Vehicle>> list_vehicles(std::optional<CustomerId> customer_id,
+                                             Page page) override {
+    return serialized([&]() -> Result<std::vector<Vehicle>> {
+      if (auto s = check_page(page); !s) return std::move(s).error();
+      static const std::string all =
+          select_from(kVehicleColumns, "vehicles", "ORDER BY id LIMIT ? OFFSET ?");
+      static const std::string of_customer = select_from(
+          kVehicleColumns, "vehicles", "WHERE customer_id = ? ORDER BY id LIMIT ? OFFSET ?");
+      auto q = query(customer_id ? of_customer : all);
+      if (!q) return std::move(q).error();
+      if (customer_id) q->bind(*customer_id);
+      q->bind(page.limit).bind(page.offset);
+      return collect<Vehicle>(*q, read_vehicle, "list vehicles");
+    });
+  }
+
+  // --- appointments --------------------------------------------------------------
+
+  Result<Appointment> add_appointment(const Appointment& a, TimePoint now) override {
+    return serialized([&]() -> Result<Appointment> {
+      if (auto s = validate(a); !s) return std::move(s).error();
+      OwnerCache owners;
+      if (auto s = check_references(a, owners); !s) return std::move(s).error();
+      auto id = insert_appointment(a, now);
+      if (!id) return std::move(id).error();
+      Appointment stored = a;
+      stored.id = *id;
+      stored.created_at = now;
+      stored.updated_at = now;
+      return stored;
+    });
+  }
+
+  Result<std::size_t> add_appointments(std::span<const Appointment> rows, TimePoint now) override {
+    // Validate everything before taking the lock: a bad row costs other threads nothing.
+    auto valid = guarded([&]() -> Status {
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (auto s = validate(rows[i]); !s) {
+          Error e = std::move(s).error();
+          e.message = "appointment " + std::to_string(i) + " of the batch: " + e.message;
+          return e;
+        }
+      }
+      return ok_status();
+    });
+    if (!valid) return std::move(valid).error();
+    if (rows.empty()) return std::size_t{0};
+    return serialized([&]() -> Result<std::size_t> {
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return std::move(s).error();
+      OwnerCache owners;
+      owners.reserve(std::min<std::size_t>(rows.size(), 1 << 16));
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        Status s = check_references(rows[i], owners);
+        if (s) {
+          auto id = insert_appointment(rows[i], now);
+          if (!id) s = std::move(id).error();
+        }
+        if (!s) {
+          Error e = std::move(s).error();
+          e.message = "appointment " + std::to_string(i) + " of the batch: " + e.message;
+          return e;  // tx rolls back
+        }
+      }
+      if (auto s = tx.commit(); !s) return std::move(s).error();
+      return rows.size();
+    });
+  }
+
+  Result<Appointment> appointment(AppointmentId id) override {
+    return serialized([&]() -> Result<Appointment> {
+      static const std::string sql =
+          select_from(kAppointmentColumns, "appointments", "WHERE id = ?");
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(id);
+      return single<Appointment>(*q, read_appointment, "load appointment", appointment_missing(id));
+    });
+  }
+
+  Result<std::vector<Appointment>> list_appointments(const AppointmentQuery& filter) override {
+    return serialized([&]() -> Result<std::vector<Appointment>> {
+      if (auto s = check_page(filter.page); !s) return std::move(s).error();
+      // At most 16 shapes of this query exist; each is prepared once and cached.
+      std::string where;
+      const auto add = [&where](std::string_view condition) {
+        where += where.empty() ? "WHERE " : " AND ";
+        where += condition;
+      };
+      if (filter.from) add("start_at >= ?");
+      if (filter.to) add("start_at < ?");
+      if (filter.status) add("status = ?");
+      if (filter.customer_id) add("customer_id = ?");
+      where += " ORDER BY start_at, id LIMIT ? OFFSET ?";
+      auto q = query(select_from(kAppointmentColumns, "appointments", where));
+      if (!q) return std::move(q).error();
+      if (filter.from) q->bind(*filter.from);
+      if (filter.to) q->bind(*filter.to);
+      if (filter.status) q->bind(to_string(*filter.status));
+      if (filter.customer_id) q->bind(*filter.customer_id);
+      q->bind(filter.page.limit).bind(filter.page.offset);
+      return collect<Appointment>(*q, read_appointment, "list appointments");
+    });
+  }
+
+  Result<std::vector<Appointment>> appointments_starting(AppointmentStatus status, TimePoint from,
+                                                         TimePoint to) override {
+    return serialized([&]() -> Result<std::vector<Appointment>> {
+      // Served by appointments_by_status_start; its entries end with the rowid,
+      // so ORDER BY start_at, id needs no sort.
+      static const std::string sql =
+          select_from(kAppointmentColumns, "appointments",
+                      "WHERE status = ? AND start_at >= ? AND start_at < ? ORDER BY start_at, id");
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(to_string(status)).bind(from).bind(to);
+      return collect<Appointment>(*q, read_appointment, "appointments starting");
+    });
+  }
+
+  Result<Appointment> set_appointment_status(AppointmentId id, AppointmentStatus status,
+                                             TimePoint now) override {
+    return serialized([&]() -> Result<Appointment> {
+      static const std::string sql =
+          "UPDATE appointments SET status = ?, updated_at = ? WHERE id = ? RETURNING " +
+          std::string(kAppointmentColumns);
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(to_string(status)).bind(now).bind(id);
+      auto a = single<Appointment>(*q, read_appointment, "set appointment status",
+                                   appointment_missing(id));
+      if (!a) return a;
+      if (auto s = q->run("set appointment status"); !s) return std::move(s).error();
+      return a;
+    });
+  }
+
+  // --- call logs -----------------------------------------------------------------
+
+  Result<CallLog> add_call_log(const CallLog& c, TimePoint now) override {
+    return serialized([&]() -> Result<CallLog> {
+      if (auto s = validate(c); !s) return std::move(s).error();
+      if (c.customer_id) {
+        if (auto s = require_customer(*c.customer_id); !s) return std::move(s).error();
+      }
+      if (c.appointment_id) {
+        if (auto s = require_appointment(*c.appointment_id); !s) return std::move(s).error();
+      }
+      auto q = query(
+          "INSERT INTO call_logs (call_sid, customer_id, appointment_id, direction, status, "
+          "intent, from_number, to_number, started_at, ended_at, duration_seconds, answered_by, "
+          "outcome, error_code, error_message, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      if (!q) return std::move(q).error();
+      q->bind(c.call_sid)
+          .bind(c.customer_id)
+          .bind(c.appointment_id)
+          .bind(to_string(c.direction))
+          .bind(to_string(c.status))
+          .bind(c.intent)
+          .bind(c.from)
+          .bind(c.to)
+          .bind(c.started_at)
+          .bind(c.ended_at)
+          .bind(c.duration_seconds)
+          .bind(c.answered_by)
+          .bind(c.outcome)
+          .bind(c.error_code)
+          .bind(c.error_message)
+          .bind(now)
+          .bind(now);
+      if (auto s = q->run("add call log"); !s) {
+        if (s.error().code == ErrorCode::kConflict) {
+          Error e = Error::conflict("call_sid " + quoted(c.call_sid) + " is already logged");
+          e.field = "call_sid";
+          return e;
+        }
+        return std::move(s).error();
+      }
+      CallLog stored = c;
+      stored.id = sqlite3_last_insert_rowid(db_);
+      stored.created_at = now;
+      stored.updated_at = now;
+      return stored;
+    });
+  }
+
+  Result<CallLog> call_log_by_sid(std::string_view call_sid) override {
+    return serialized([&]() -> Result<CallLog> {
+      static const std::string sql =
+          select_from(kCallLogColumns, "call_logs", "WHERE call_sid = ?");
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(call_sid);
+      return single<CallLog>(*q, read_call_log, "load call log",
+                             Error::not_found("call_sid " + quoted(call_sid) + " is not logged"));
+    });
+  }
+
+  Result<std::vector<CallLog>> list_call_logs(const CallLogQuery& filter) override {
+    return serialized([&]() -> Result<std::vector<CallLog>> {
+      if (auto s = check_page(filter.page); !s) return std::move(s).error();
+      std::string where;
+      if (filter.customer_id) where += "WHERE customer_id = ?";
+      if (filter.appointment_id) where += where.empty() ? "WHERE " : " AND ";
+      if (filter.appointment_id) where += "appointment_id = ?";
+      where += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?";
+      auto q = query(select_from(kCallLogColumns, "call_logs", where));
+      if (!q) return std::move(q).error();
+      if (filter.customer_id) q->bind(*filter.customer_id);
+      if (filter.appointment_id) q->bind(*filter.appointment_id);
+      q->bind(filter.page.limit).bind(filter.page.offset);
+      return collect<CallLog>(*q, read_call_log, "list call logs");
+    });
+  }
+
+ private:
+  // vehicle id -> owning customer id, for the vehicles one call has looked up.
+  using OwnerCache = std::unordered_map<VehicleId, CustomerId>;
+
+  // A write transaction. BEGIN IMMEDIATE takes the write lock up front, so the
+  // transaction never fails half-way upgrading a read lock (SQLITE_BUSY is then
+  // reported before anything was written). Rolls back unless committed.
+  // REQUIRES: mutex_ is held for the Transaction's whole life.
+  class Transaction {
+   public:
+    explicit Transaction(SqliteStore& store) : store_(store) {}
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction() {
+      if (open_) (void)store_.exec("ROLLBACK", "roll back");
+    }
+    Status begin() {
+      auto s = store_.exec("BEGIN IMMEDIATE", "begin transaction");
+      open_ = s.ok();
+      return s;
+    }
+    Status commit() {
+      auto s = store_.exec("COMMIT", "commit");
+      if (s) open_ = false;
+      return s;
+    }
+
+   private:
+    SqliteStore& store_;
+    bool open_ = false;
+  };
+
+  // Runs `f`; an exception (std::bad_alloc is the plausible one) becomes
+  // kInternal rather than escaping the Store.
+  template <typename F>
+  static auto guarded(F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      return Error::internal(std::string("sqlite store: ") + e.what());
+    }
+  }
+
+  // Runs `f` holding mutex_, guarded.
+  template <typename F>
+  auto serialized(F&& f) -> decltype(f()) {
+    return guarded([&]() -> decltype(f()) {
+      std::lock_guard lock(mutex_);
+      return f();
+    });
+  }
+
+  // The statement for `sql` from the cache, prepared on first use.
+  // REQUIRES: mutex_ is held.
+  Result<Query> query(std::string_view sql) {
+    auto it = statements_.find(sql);
+    if (it != statements_.end() && !it->second.in_use) {
+      it->second.in_use = true;
+      return Query(db_, it->second.stmt.get(), &it->second.in_use);
+    }
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    StatementPtr stmt(raw);
+    if (rc != SQLITE_OK) {
+      const std::string_view message = sqlite3_errmsg(db_);
+      if (message.starts_with("no such table")) {
+        return Error::precondition("the database has no schema yet (" + std::string(message) +
+                                   "): run `autovoice migrate`");
+      }
+      return sqlite_error(db_, rc, "prepare");
+    }
+    // A statement already in use (a nested use) gets a one-off copy.
+    if (it != statements_.end()) return Query(db_, std::move(stmt));
+    auto& entry = statements_[std::string(sql)];
+    entry.stmt = std::move(stmt);
+    entry.in_use = true;
+    return Query(db_, entry.stmt.get(), &entry.in_use);
+  }
+
+  // REQUIRES: mutex_ is held.
+  Status exec(std::string_view sql, std::string_view what) {
+    auto q = query(sql);
+    if (!q) return std::move(q).error();
+    return q->run(what);
+  }
+
+  // REQUIRES: mutex_ is held.
+  Result<int> current_version() {
+    auto table =
+        query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    if (!table) return std::move(table).error();
+    auto row = table->step("read schema version");
+    if (!row) return std::move(row).error();
+    if (!*row) return 0;
+    auto q = query("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    if (!q) return std::move(q).error();
+    auto max = q->step("read schema version");
+    if (!max) return std::move(max).error();
+    return q->int32(0);
+  }
+
+  static Status refuse_newer(int version) {
+    if (version <= latest_schema_version()) return ok_status();
+    return Error::precondition("database schema is at version " + std::to_string(version) +
+                               ", newer than the " + std::to_string(latest_schema_version()) +
+                               " this autovoice knows: upgrade autovoice");
+  }
+
+  // REQUIRES: mutex_ is held.
+  Result<Customer> load_customer(CustomerId id) {
+    static const std::string sql = select_from(kCustomerColumns, "customers", "WHERE id = ?");
+    auto q = query(sql);
+    if (!q) return std::move(q).error();
+    q->bind(id);
+    return single<Customer>(*q, read_customer, "load customer", customer_missing(id));
+  }
+
+  // REQUIRES: mutex_ is held.
+  Result<bool> exists(std::string_view sql, std::int64_t id, std::string_view what) {
+    auto q = query(sql);
+    if (!q) return std::move(q).error();
+    q->bind(id);
+    return q->step(what);
+  }
+
+  // REQUIRES: mutex_ is held.
+  Status require_customer(CustomerId id) {
+    auto found = exists("SELECT 1 FROM customers WHERE id = ?", id, "find customer");
+    if (!found) return std::move(found).error();
+    if (!*found) return customer_missing(id);
+    return ok_status();
+  }
+
+  // REQUIRES: mutex_ is held.
+  Status require_appointment(AppointmentId id) {
+    auto found = exists("SELECT 1 FROM appointments WHERE id = ?", id, "find appointment");
+    if (!found) return std::move(found).error();
+    if (!*found) return appointment_missing(id);
+    return ok_status();
+  }
+
+  // The customer exists, the vehicle exists and is the customer's. One indexed
+  // lookup per distinct vehicle: a vehicle's owner existing proves the customer
+  // does (foreign key), so the customer is only looked up to explain a failure.
+  // REQUIRES: mutex_ is held.
+  Status check_references(const Appointment& a, OwnerCache& owners) {
+    auto cached = owners.find(a.vehicle_id);
+    std::optional<CustomerId> owner;
+    if (cached != owners.end()) {
+      owner = cached->second;
+    } else {
+      auto q = query("SELECT customer_id FROM vehicles WHERE id = ?");
+      if (!q) return std::move(q).error();
+      q->bind(a.vehicle_id);
+      auto row = q->step("find vehicle");
+      if (!row) return std::move(row).error();
+      if (*row) {
+        owner = q->int64(0);
+        owners.emplace(a.vehicle_id, *owner);
+      }
+    }
+    if (owner && *owner == a.customer_id) return ok_status();
+    if (auto s = require_customer(a.customer_id); !s) return s;
+    if (!owner) return vehicle_missing(a.vehicle_id);
+    return Error::invalid("vehicle_id", "vehicle " + std::to_string(a.vehicle_id) +
+                                            " belongs to another customer, not customer " +
+                                            std::to_string(a.customer_id));
+  }
+
+  // REQUIRES: mutex_ is held.
+  Result<AppointmentId> insert_appointment(const Appointment& a, TimePoint now) {
+    auto q = query(
+        "INSERT INTO appointments (customer_id, vehicle_id, start_at, duration_minutes, "
+        "service_type, status, notes, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!q) return std::move(q).error();
+    q->bind(a.customer_id)
+        .bind(a.vehicle_id)
+        .bind(a.start)
+        .bind(a.duration_minutes)
+        .bind(a.service_type)
+        .bind(to_string(a.status))
+        .bind(a.notes)
+        .bind(now)
+        .bind(now);
+    if (auto s = q->run("add appointment"); !s) return std::move(s).error();
+    return AppointmentId{sqlite3_last_insert_rowid(db_)};
+  }
+
+  static Error phone_taken(const PhoneNumber& phone) {
+    Error e = Error::conflict("phone " + phone.masked() + " is already used by another customer");
+    e.field = "phone";
+    return e;
+  }
+
+  std::mutex mutex_;
+  sqlite3* const db_;       // GUARDED_BY(mutex_): the connection is used by one thread at a time
+  const std::string path_;  // for messages
+  // GUARDED_BY(mutex_): prepared statements by SQL text.
+  std::unordered_map<std::string, CachedStatement, StringHash, std::equal_to<>> statements_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+  try {
+    sqlite3* raw = nullptr;
+    // NOMUTEX: SqliteStore serialises all use of the connection itself.
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+    auto store = std::make_unique<SqliteStore>(raw, path);  // owns `raw` even when open failed
+    if (rc != SQLITE_OK) {
+      return Error::unavailable("cannot open SQLite database '" + path +
+                                "': " + sqlite3_errstr(rc));
+    }
+    if (auto s = store->open(); !s) return std::move(s).error();
+    return std::unique_ptr<Store>(std::move(store));
+  } catch (const std::exception& e) {
+    return Error::internal(std::string("opening SQLite database: ") + e.what());
+  }
+}
+
+}  // namespace autovoice
