@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cron/cron_expression.h"
 
 namespace autovoice::cli {
 
@@ -20,6 +21,12 @@ const Settings& Context::settings() {
   if (!settings_) {
     auto loaded = Settings::load(env_);
     if (!loaded) fail(loaded.error());
+    // The schedule is checked by the cron parser, which config cannot depend on.
+    if (auto cron = CronExpression::parse(loaded->reminder_cron_schedule); !cron) {
+      fail(Error::invalid("REMINDER_CRON_SCHEDULE", "REMINDER_CRON_SCHEDULE='" +
+                                                        loaded->reminder_cron_schedule +
+                                                        "' is not valid: " + cron.error().message));
+    }
     settings_ = std::make_unique<Settings>(std::move(*loaded));
   }
   return *settings_;

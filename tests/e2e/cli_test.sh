@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: the autovoice binary against a real SQLite file. Usage: cli_test.sh path/to/autovoice
 set -uo pipefail
-bin=${1:?usage: cli_test.sh path/to/autovoice}
+bin=$(realpath "${1:?usage: cli_test.sh path/to/autovoice}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -74,7 +74,8 @@ bad "unknown status" "is not one of" appointments set-status 1 WAITING
 bad "unknown appointment" "does not exist" appointments set-status 999999 CONFIRMED
 bad "opt-out of unknown customer" "does not exist" customers opt-out 999999
 bad "non-numeric id" "" appointments set-status abc CONFIRMED
-bad "bad date filter" "YYYY-MM-DD" appointments list --date 2026-13-01
+bad "impossible date filter" "does not exist" appointments list --date 2026-13-01
+bad "malformed date filter" "YYYY-MM-DD" appointments list --date "next week"
 SHOP_TIMEZONE=Nowhere/City bad "bad configuration" "SHOP_TIMEZONE" config check
 run customers list --json
 check "bad input wrote no customer" test "$(count_ids "$out")" -eq "$customers"
