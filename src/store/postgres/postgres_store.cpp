@@ -1,0 +1,895 @@
+// The PostgreSQL Store: libpqxx over a ConnectionPool.
+//
+// Times cross the wire as Unix seconds (to_timestamp(n) in, extract(epoch)
+// out), so a TimePoint round-trips exactly whatever the session time zone.
+// Reads run as single statements outside a transaction; every write runs in a
+// pqxx::work, so a connection that breaks before COMMIT stored nothing and the
+// call can be retried on a fresh connection (a break during COMMIT is
+// pqxx::in_doubt_error and is never retried).
+#include "store/postgres/postgres_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "domain/phone.h"
+#include "store/postgres/connection_pool.h"
+#include "store/postgres/postgres_url.h"
+
+namespace autovoice {
+
+namespace {
+
+using postgres::ConnectionPool;
+
+constexpr int kMaxPageLimit = 10000;
+// How long a caller waits for a pooled connection before kUnavailable.
+constexpr std::chrono::seconds kPoolWaitLimit{30};
+// libpq waits forever for an unroutable host unless told otherwise.
+constexpr std::string_view kConnectTimeoutSeconds = "10";
+// pg_advisory_xact_lock key serialising migrations across processes ("autovoic").
+constexpr std::int64_t kMigrationLockKey = 0x6175746f766f6963;
+// Rows per INSERT in add_appointments: large enough that round trips do not
+// matter, small enough that one statement's arrays stay a few megabytes.
+constexpr std::size_t kBulkChunkRows = 20000;
+
+// --- SQL -----------------------------------------------------------------------
+
+constexpr std::string_view kCustomerColumns =
+    "id, first_name, last_name, phone, email, time_zone, opted_out, "
+    "extract(epoch from opted_out_at)::bigint, extract(epoch from created_at)::bigint";
+constexpr std::string_view kVehicleColumns =
+    "id, customer_id, year, make, model, vin, plate, extract(epoch from created_at)::bigint";
+constexpr std::string_view kAppointmentColumns =
+    "id, customer_id, vehicle_id, extract(epoch from start_at)::bigint, duration_minutes, "
+    "service_type, status, notes, extract(epoch from created_at)::bigint, "
+    "extract(epoch from updated_at)::bigint";
+constexpr std::string_view kCallLogColumns =
+    "id, call_sid, customer_id, appointment_id, direction, status, intent, from_number, "
+    "to_number, extract(epoch from started_at)::bigint, extract(epoch from ended_at)::bigint, "
+    "duration_seconds, answered_by, outcome, error_code, error_message, "
+    "extract(epoch from created_at)::bigint, extract(epoch from updated_at)::bigint";
+
+std::string sql(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view part : parts) out.append(part);
+  return out;
+}
+
+// Prepared on every pooled connection: the queries the server and the reminder
+// job run most.
+constexpr const char* kCustomerById = "customer_by_id";
+constexpr const char* kCustomerByPhone = "customer_by_phone";
+constexpr const char* kAppointmentsStarting = "appointments_starting";
+constexpr const char* kAddAppointment = "add_appointment";
+constexpr const char* kCallLogBySid = "call_log_by_sid";
+
+void prepare_statements(pqxx::connection& conn) {
+  conn.prepare(kCustomerById,
+               sql({"SELECT ", kCustomerColumns, " FROM customers WHERE id = $1::bigint"}));
+  conn.prepare(kCustomerByPhone,
+               sql({"SELECT ", kCustomerColumns, " FROM customers WHERE phone = $1::text"}));
+  // Served by appointments_by_status_start (status, start_at).
+  conn.prepare(
+      kAppointmentsStarting,
+      sql({"SELECT ", kAppointmentColumns,
+           " FROM appointments WHERE status = $1::text"
+           " AND start_at >= to_timestamp($2::bigint) AND start_at < to_timestamp($3::bigint)"
+           " ORDER BY start_at, id"}));
+  // One round trip checks the customer, the vehicle's owner and inserts; the
+  // insert happens only when both checks pass, and the caller learns which failed.
+  conn.prepare(
+      kAddAppointment,
+      "WITH c AS (SELECT id FROM customers WHERE id = $1::bigint),"
+      " v AS (SELECT customer_id FROM vehicles WHERE id = $2::bigint),"
+      " ins AS ("
+      "  INSERT INTO appointments (customer_id, vehicle_id, start_at, duration_minutes,"
+      "   service_type, status, notes, created_at, updated_at)"
+      "  SELECT $1::bigint, $2::bigint, to_timestamp($3::bigint), $4::integer, $5::text,"
+      "   $6::text, $7::text, to_timestamp($8::bigint), to_timestamp($8::bigint)"
+      "  WHERE EXISTS (SELECT 1 FROM c)"
+      "   AND EXISTS (SELECT 1 FROM v WHERE customer_id = $1::bigint)"
+      "  RETURNING id)"
+      " SELECT EXISTS (SELECT 1 FROM c), (SELECT customer_id FROM v), (SELECT id FROM ins)");
+  conn.prepare(kCallLogBySid,
+               sql({"SELECT ", kCallLogColumns, " FROM call_logs WHERE call_sid = $1::text"}));
+}
+
+void set_up_connection(pqxx::connection& conn) {
+  // set_variable (not a bare SET) so pqxx restores it if it ever reconnects.
+  // Notices ("relation already exists, skipping") would otherwise go to stderr.
+  conn.set_variable("client_min_messages", "warning");
+  prepare_statements(conn);
+}
+
+// --- conversions -----------------------------------------------------------------
+
+std::int64_t epoch(TimePoint t) { return t.time_since_epoch().count(); }
+
+std::optional<std::int64_t> epoch(const std::optional<TimePoint>& t) {
+  if (!t) return std::nullopt;
+  return epoch(*t);
+}
+
+TimePoint time_from(const pqxx::field& f) {
+  return TimePoint{std::chrono::seconds{f.as<std::int64_t>()}};
+}
+
+std::optional<TimePoint> optional_time_from(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return time_from(f);
+}
+
+template <typename T>
+std::optional<T> optional_from(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
+// A PostgreSQL array literal ("{1,2}" or {"a","b"}) built by appending, for
+// passing a column of a bulk load as one parameter.
+class ArrayLiteral {
+ public:
+  ArrayLiteral() { text_.push_back('{'); }
+  void add_number(std::int64_t value) {
+    separate();
+    text_.append(std::to_string(value));
+  }
+  // Always quoted, so empty strings, spaces and the word NULL stay text.
+  void add_text(std::string_view value) {
+    separate();
+    text_.push_back('"');
+    for (char c : value) {
+      if (c == '"' || c == '\\') text_.push_back('\\');
+      text_.push_back(c);
+    }
+    text_.push_back('"');
+  }
+  std::string finish() {
+    text_.push_back('}');
+    return std::move(text_);
+  }
+
+ private:
+  void separate() {
+    if (text_.size() > 1) text_.push_back(',');
+  }
+  std::string text_;
+};
+
+// The first line of a server error without its "ERROR:  " prefix, phone
+// numbers masked (a unique-violation DETAIL quotes the key).
+std::string server_message(std::string_view what) {
+  std::string_view text = what;
+  constexpr std::string_view kPrefix = "ERROR:";
+  if (text.starts_with(kPrefix)) text.remove_prefix(kPrefix.size());
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  if (const auto newline = text.find('\n'); newline != std::string_view::npos) {
+    text = text.substr(0, newline);
+  }
+  return mask_phone(text);
+}
+
+Error corrupt(std::string_view what, std::int64_t id, const Error& cause) {
+  return Error::internal("stored " + std::string(what) + " " + std::to_string(id) +
+                         " is unreadable: " + cause.message);
+}
+
+Result<Customer> customer_from(const pqxx::row& r) {
+  Customer c;
+  c.id = r[0].as<CustomerId>();
+  c.first_name = r[1].c_str();
+  c.last_name = r[2].c_str();
+  auto phone = PhoneNumber::parse(r[3].c_str());
+  if (!phone) return corrupt("customer", c.id, phone.error());
+  c.phone = *std::move(phone);
+  c.email = r[4].c_str();
+  c.time_zone = r[5].c_str();
+  c.opted_out = r[6].as<bool>();
+  c.opted_out_at = optional_time_from(r[7]);
+  c.created_at = time_from(r[8]);
+  return c;
+}
+
+Vehicle vehicle_from(const pqxx::row& r) {
+  Vehicle v;
+  v.id = r[0].as<VehicleId>();
+  v.customer_id = r[1].as<CustomerId>();
+  v.year = r[2].as<int>();
+  v.make = r[3].c_str();
+  v.model = r[4].c_str();
+  v.vin = r[5].c_str();
+  v.plate = r[6].c_str();
+  v.created_at = time_from(r[7]);
+  return v;
+}
+
+Result<Appointment> appointment_from(const pqxx::row& r) {
+  Appointment a;
+  a.id = r[0].as<AppointmentId>();
+  a.customer_id = r[1].as<CustomerId>();
+  a.vehicle_id = r[2].as<VehicleId>();
+  a.start = time_from(r[3]);
+  a.duration_minutes = r[4].as<int>();
+  a.service_type = r[5].c_str();
+  auto status = parse_appointment_status(r[6].c_str());
+  if (!status) return corrupt("appointment", a.id, status.error());
+  a.status = *status;
+  a.notes = r[7].c_str();
+  a.created_at = time_from(r[8]);
+  a.updated_at = time_from(r[9]);
+  return a;
+}
+
+Result<CallLog> call_log_from(const pqxx::row& r) {
+  CallLog c;
+  c.id = r[0].as<CallLogId>();
+  c.call_sid = r[1].c_str();
+  c.customer_id = optional_from<CustomerId>(r[2]);
+  c.appointment_id = optional_from<AppointmentId>(r[3]);
+  auto direction = parse_call_direction(r[4].c_str());
+  if (!direction) return corrupt("call log", c.id, direction.error());
+  c.direction = *direction;
+  auto status = parse_call_status(r[5].c_str());
+  if (!status) return corrupt("call log", c.id, status.error());
+  c.status = *status;
+  c.intent = r[6].c_str();
+  c.from = r[7].c_str();
+  c.to = r[8].c_str();
+  c.started_at = optional_time_from(r[9]);
+  c.ended_at = optional_time_from(r[10]);
+  c.duration_seconds = optional_from<int>(r[11]);
+  c.answered_by = r[12].c_str();
+  c.outcome = r[13].c_str();
+  c.error_code = optional_from<int>(r[14]);
+  c.error_message = r[15].c_str();
+  c.created_at = time_from(r[16]);
+  c.updated_at = time_from(r[17]);
+  return c;
+}
+
+template <typename T>
+Result<std::vector<T>> rows_to(const pqxx::result& result, Result<T> (*convert)(const pqxx::row&)) {
+  std::vector<T> out;
+  out.reserve(result.size());
+  for (const auto& row : result) {
+    auto item = convert(row);
+    if (!item) return std::move(item).error();
+    out.push_back(*std::move(item));
+  }
+  return out;
+}
+
+Status check_page(const Page& page) {
+  if (page.limit < 1 || page.limit > kMaxPageLimit) {
+    return Error::invalid("limit", "limit " + std::to_string(page.limit) + " is out of range 1-" +
+                                       std::to_string(kMaxPageLimit));
+  }
+  if (page.offset < 0) {
+    return Error::invalid("offset",
+                          "offset " + std::to_string(page.offset) + " must not be negative");
+  }
+  return ok_status();
+}
+
+Error customer_missing(CustomerId id) {
+  return Error::not_found("customer " + std::to_string(id) + " does not exist");
+}
+Error vehicle_missing(VehicleId id) {
+  return Error::not_found("vehicle " + std::to_string(id) + " does not exist");
+}
+Error appointment_missing(AppointmentId id) {
+  return Error::not_found("appointment " + std::to_string(id) + " does not exist");
+}
+Error vehicle_of_other_customer(VehicleId vehicle, CustomerId owner, CustomerId wanted) {
+  return Error::invalid("vehicle_id", "vehicle " + std::to_string(vehicle) +
+                                          " belongs to customer " + std::to_string(owner) +
+                                          ", not customer " + std::to_string(wanted));
+}
+
+// Builds "... $1 ... $2" with the parameters beside it, for the list queries
+// whose filters vary.
+class QueryBuilder {
+ public:
+  explicit QueryBuilder(std::string head) : sql_(std::move(head)) {}
+  // Appends `clause` with "$?" replaced by the next parameter number.
+  void add(std::string_view clause, std::string value) {
+    params_.push_back(std::move(value));
+    const std::string number = "$" + std::to_string(params_.size());
+    const auto mark = clause.find("$?");
+    sql_.append(clause.substr(0, mark));
+    if (mark != std::string_view::npos) {
+      sql_.append(number);
+      sql_.append(clause.substr(mark + 2));
+    }
+  }
+  void append(std::string_view text) { sql_.append(text); }
+  const std::string& sql() const { return sql_; }
+  const std::vector<std::string>& params() const { return params_; }
+
+ private:
+  std::string sql_;
+  std::vector<std::string> params_;
+};
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(const std::string& url, std::size_t pool_size)
+      : pool_(postgres::with_default_param(
+                  postgres::with_default_param(url, "connect_timeout", kConnectTimeoutSeconds),
+                  "application_name", "autovoice"),
+              postgres::redact_url(url), postgres::url_secrets(url), pool_size, set_up_connection,
+              kPoolWaitLimit) {}
+
+  Result<MigrationReport> migrate() override;
+  Result<int> schema_version() override;
+
+  Result<Customer> add_customer(const Customer& c) override;
+  Result<Customer> customer(CustomerId id) override;
+  Result<std::optional<Customer>> customer_by_phone(const PhoneNumber& phone) override;
+  Result<std::vector<Customer>> list_customers(Page page) override;
+  Result<Customer> set_customer_opt_out(CustomerId id, bool opted_out, TimePoint at) override;
+
+  Result<Vehicle> add_vehicle(const Vehicle& v) override;
+  Result<Vehicle> vehicle(VehicleId id) override;
+  Result<std::vector<Vehicle>> list_vehicles(std::optional<CustomerId> customer_id,
+                                             Page page) override;
+
+  Result<Appointment> add_appointment(const Appointment& a, TimePoint now) override;
+  Result<std::size_t> add_appointments(std::span<const Appointment> rows, TimePoint now) override;
+  Result<Appointment> appointment(AppointmentId id) override;
+  Result<std::vector<Appointment>> list_appointments(const AppointmentQuery& q) override;
+  Result<std::vector<Appointment>> appointments_starting(AppointmentStatus status, TimePoint from,
+                                                         TimePoint to) override;
+  Result<Appointment> set_appointment_status(AppointmentId id, AppointmentStatus status,
+                                             TimePoint now) override;
+
+  Result<CallLog> add_call_log(const CallLog& c, TimePoint now) override;
+  Result<CallLog> call_log_by_sid(std::string_view call_sid) override;
+  Result<std::vector<CallLog>> list_call_logs(const CallLogQuery& q) override;
+
+ private:
+  // Runs fn(lease) on a pooled connection and turns every exception into an
+  // Error. A pooled connection found broken (the server restarted while it
+  // sat idle; nothing was stored) is dropped and fn retried; after a restart
+  // every idle connection is stale, so this goes on until a connection opened
+  // for this call, which gives the real answer.
+  template <typename Fn>
+  auto with_connection(Fn&& fn) -> decltype(fn(std::declval<ConnectionPool::Lease&>()));
+
+  ConnectionPool pool_;
+};
+
+template <typename Fn>
+auto PostgresStore::with_connection(Fn&& fn)
+    -> decltype(fn(std::declval<ConnectionPool::Lease&>())) {
+  // Each retry drops one idle connection, so pool size + 1 attempts end with a
+  // fresh one unless other threads keep handing back stale ones.
+  const std::size_t max_attempts = pool_.size() + 1;
+  for (std::size_t attempt = 1;; ++attempt) {
+    auto lease = pool_.acquire();
+    if (!lease) return std::move(lease).error();
+    try {
+      return fn(*lease);
+    } catch (const pqxx::in_doubt_error& e) {
+      lease->discard();
+      return Error::unavailable(pool_.describe_failure(e.what()) +
+                                " (the connection broke during COMMIT: the change may or may not "
+                                "be stored)");
+    } catch (const pqxx::broken_connection& e) {
+      lease->discard();
+      if (lease->reused() && attempt < max_attempts) continue;
+      return Error::unavailable(pool_.describe_failure(e.what()));
+    } catch (const pqxx::transaction_rollback& e) {
+      // Deadlock or serialization failure: nothing was stored; a retry may pass.
+      return Error::unavailable("PostgreSQL rolled the transaction back: " +
+                                server_message(e.what()));
+    } catch (const pqxx::unique_violation& e) {
+      return Error::conflict(server_message(e.what()));
+    } catch (const pqxx::foreign_key_violation& e) {
+      return Error::not_found(server_message(e.what()));
+    } catch (const pqxx::data_exception& e) {
+      // A value the server cannot take (e.g. text that is not UTF-8).
+      return Error::invalid("", "PostgreSQL rejected a value: " + server_message(e.what()));
+    } catch (const pqxx::sql_error& e) {
+      return Error::internal("PostgreSQL: " + server_message(e.what()));
+    } catch (const std::exception& e) {
+      // Not a server error (a conversion, a pqxx usage error): the connection may
+      // be mid-statement, so it is not handed to the next caller.
+      lease->discard();
+      return Error::internal("PostgreSQL client: " + server_message(e.what()));
+    } catch (...) {
+      lease->discard();
+      return Error::internal("PostgreSQL client: unknown exception");
+    }
+  }
+}
+
+// --- schema ------------------------------------------------------------------------
+
+Result<int> read_schema_version(pqxx::transaction_base& tx) {
+  const auto exists = tx.exec("SELECT to_regclass('schema_version') IS NOT NULL");
+  if (!exists[0][0].as<bool>()) return 0;
+  const auto version = tx.exec("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  return version[0][0].as<int>();
+}
+
+Result<int> PostgresStore::schema_version() {
+  return with_connection([&](ConnectionPool::Lease& lease) {
+    pqxx::nontransaction tx(lease.connection());
+    return read_schema_version(tx);
+  });
+}
+
+Error schema_too_new(int version) {
+  return Error::precondition("database schema is at version " + std::to_string(version) +
+                             ", newer than version " + std::to_string(latest_schema_version()) +
+                             " that this autovoice knows: upgrade autovoice");
+}
+
+Result<MigrationReport> PostgresStore::migrate() {
+  MigrationReport report;
+  // The lock (held to each transaction's end) makes concurrent migrators
+  // queue; each re-reads the version under it, so no migration runs twice.
+  const std::string lock =
+      "SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")";
+  auto start = with_connection([&](ConnectionPool::Lease& lease) -> Result<int> {
+    pqxx::work tx(lease.connection());
+    tx.exec(lock);
+    tx.exec(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)");
+    auto version = read_schema_version(tx);
+    tx.commit();
+    return version;
+  });
+  if (!start) return std::move(start).error();
+  report.from_version = *start;
+  report.to_version = *start;
+  if (*start > latest_schema_version()) return schema_too_new(*start);
+
+  for (const Migration& migration : postgres_migrations()) {
+    if (migration.version <= report.to_version) continue;
+    auto applied = with_connection([&](ConnectionPool::Lease& lease) -> Result<bool> {
+      pqxx::work tx(lease.connection());
+      tx.exec(lock);
+      auto current = read_schema_version(tx);
+      if (!current) return std::move(current).error();
+      if (*current >= migration.version) return false;  // another process got there first
+      try {
+        tx.exec(std::string(migration.sql));
+      } catch (const pqxx::sql_error& e) {
+        return Error::internal("migration " + std::string(migration.name) +
+                               " failed: " + server_message(e.what()));
+      }
+      tx.exec_params(
+          "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, now())",
+          migration.version, std::string(migration.name));
+      tx.commit();
+      return true;
+    });
+    if (!applied) return std::move(applied).error();
+    if (*applied) report.applied.push_back(migration.version);
+    report.to_version = migration.version;
+  }
+  return report;
+}
+
+// --- customers -----------------------------------------------------------------------
+
+Result<Customer> PostgresStore::add_customer(const Customer& c) {
+  if (auto s = validate(c); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Customer> {
+    pqxx::work tx(lease.connection());
+    // ON CONFLICT turns a taken phone into "no row" instead of an aborted
+    // transaction, so the message can name the (masked) number.
+    const auto r = tx.exec_params(
+        "INSERT INTO customers (first_name, last_name, phone, email, time_zone, opted_out,"
+        " opted_out_at, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6::boolean, to_timestamp($7::bigint),"
+        "  date_trunc('second', statement_timestamp()))"
+        " ON CONFLICT (phone) DO NOTHING"
+        " RETURNING id, extract(epoch from created_at)::bigint",
+        c.first_name, c.last_name, c.phone.str(), c.email, c.time_zone, c.opted_out,
+        epoch(c.opted_out_at));
+    if (r.empty()) {
+      return Error::conflict("a customer with phone " + c.phone.masked() + " already exists");
+    }
+    tx.commit();
+    Customer stored = c;
+    stored.id = r[0][0].as<CustomerId>();
+    stored.created_at = time_from(r[0][1]);
+    return stored;
+  });
+}
+
+Result<Customer> PostgresStore::customer(CustomerId id) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Customer> {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_prepared(kCustomerById, id);
+    if (r.empty()) return customer_missing(id);
+    return customer_from(r[0]);
+  });
+}
+
+Result<std::optional<Customer>> PostgresStore::customer_by_phone(const PhoneNumber& phone) {
+  if (phone.empty()) return Error::invalid("phone", "phone is required");
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<std::optional<Customer>> {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_prepared(kCustomerByPhone, phone.str());
+    if (r.empty()) return std::optional<Customer>();
+    auto c = customer_from(r[0]);
+    if (!c) return std::move(c).error();
+    return std::optional<Customer>(*std::move(c));
+  });
+}
+
+Result<std::vector<Customer>> PostgresStore::list_customers(Page page) {
+  if (auto s = check_page(page); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_params(
+        sql({"SELECT ", kCustomerColumns, " FROM customers ORDER BY id LIMIT $1 OFFSET $2"}),
+        page.limit, page.offset);
+    return rows_to<Customer>(r, customer_from);
+  });
+}
+
+Result<Customer> PostgresStore::set_customer_opt_out(CustomerId id, bool opted_out, TimePoint at) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Customer> {
+    pqxx::work tx(lease.connection());
+    const auto r = tx.exec_params(
+        sql({"UPDATE customers SET opted_out = $2::boolean,"
+             " opted_out_at = CASE WHEN $2::boolean THEN to_timestamp($3::bigint) END"
+             " WHERE id = $1::bigint RETURNING ",
+             kCustomerColumns}),
+        id, opted_out, epoch(at));
+    if (r.empty()) return customer_missing(id);
+    auto c = customer_from(r[0]);
+    if (c) tx.commit();
+    return c;
+  });
+}
+
+// --- vehicles ------------------------------------------------------------------------
+
+Result<Vehicle> PostgresStore::add_vehicle(const Vehicle& v) {
+  if (auto s = validate(v); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Vehicle> {
+    pqxx::work tx(lease.connection());
+    const auto r = tx.exec_params(
+        "INSERT INTO vehicles (customer_id, year, make, model, vin, plate, created_at)"
+        " SELECT $1::bigint, $2::integer, $3::text, $4::text, $5::text, $6::text,"
+        "  date_trunc('second', statement_timestamp())"
+        " WHERE EXISTS (SELECT 1 FROM customers WHERE id = $1::bigint)"
+        " RETURNING id, extract(epoch from created_at)::bigint",
+        v.customer_id, v.year, v.make, v.model, v.vin, v.plate);
+    if (r.empty()) return customer_missing(v.customer_id);
+    tx.commit();
+    Vehicle stored = v;
+    stored.id = r[0][0].as<VehicleId>();
+    stored.created_at = time_from(r[0][1]);
+    return stored;
+  });
+}
+
+Result<Vehicle> PostgresStore::vehicle(VehicleId id) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Vehicle> {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r =
+        tx.exec_params(sql({"SELECT ", kVehicleColumns, " FROM vehicles WHERE id = $1"}), id);
+    if (r.empty()) return vehicle_missing(id);
+    return vehicle_from(r[0]);
+  });
+}
+
+Result<std::vector<Vehicle>> PostgresStore::list_vehicles(std::optional<CustomerId> customer_id,
+                                                          Page page) {
+  if (auto s = check_page(page); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<std::vector<Vehicle>> {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r =
+        tx.exec_params(sql({"SELECT ", kVehicleColumns,
+                            " FROM vehicles WHERE ($1::bigint IS NULL OR customer_id = $1::bigint)"
+                            " ORDER BY id LIMIT $2 OFFSET $3"}),
+                       customer_id, page.limit, page.offset);
+    std::vector<Vehicle> out;
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back(vehicle_from(row));
+    return out;
+  });
+}
+
+// --- appointments ------------------------------------------------------------------------
+
+Result<Appointment> PostgresStore::add_appointment(const Appointment& a, TimePoint now) {
+  if (auto s = validate(a); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Appointment> {
+    pqxx::work tx(lease.connection());
+    const auto r = tx.exec_prepared(kAddAppointment, a.customer_id, a.vehicle_id, epoch(a.start),
+                                    a.duration_minutes, a.service_type,
+                                    std::string(to_string(a.status)), a.notes, epoch(now));
+    const auto& row = r[0];
+    if (!row[0].as<bool>()) return customer_missing(a.customer_id);
+    if (row[1].is_null()) return vehicle_missing(a.vehicle_id);
+    if (const auto owner = row[1].as<CustomerId>(); owner != a.customer_id) {
+      return vehicle_of_other_customer(a.vehicle_id, owner, a.customer_id);
+    }
+    tx.commit();
+    Appointment stored = a;
+    stored.id = row[2].as<AppointmentId>();
+    stored.created_at = now;
+    stored.updated_at = now;
+    return stored;
+  });
+}
+
+Result<std::size_t> PostgresStore::add_appointments(std::span<const Appointment> rows,
+                                                    TimePoint now) {
+  // Everything that needs no database is checked before a connection is taken.
+  std::vector<std::int64_t> customer_ids;
+  std::vector<std::int64_t> vehicle_ids;
+  customer_ids.reserve(rows.size());
+  vehicle_ids.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Appointment& a = rows[i];
+    if (auto s = validate(a); !s) {
+      Error e = std::move(s).error();
+      e.message = "row " + std::to_string(i) + ": " + e.message;
+      return e;
+    }
+    customer_ids.push_back(a.customer_id);
+    vehicle_ids.push_back(a.vehicle_id);
+  }
+  if (rows.empty()) return std::size_t{0};
+  const auto distinct = [](std::vector<std::int64_t>& ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  };
+  distinct(customer_ids);
+  distinct(vehicle_ids);
+  const auto array_literal = [](const std::vector<std::int64_t>& ids) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i > 0) out += ',';
+      out += std::to_string(ids[i]);
+    }
+    out += '}';
+    return out;
+  };
+
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<std::size_t> {
+    pqxx::work tx(lease.connection());
+    // One query finds and locks every distinct customer and vehicle the batch
+    // mentions (FOR KEY SHARE, as a foreign-key check would), so a bad row is
+    // named before anything is inserted.
+    const auto found = tx.exec_params(
+        "WITH c AS (SELECT id FROM customers WHERE id = ANY($1::bigint[]) FOR KEY SHARE),"
+        " v AS (SELECT id, customer_id FROM vehicles WHERE id = ANY($2::bigint[]) FOR KEY SHARE)"
+        " SELECT 'c', id, NULL::bigint FROM c"
+        " UNION ALL SELECT 'v', id, customer_id FROM v",
+        array_literal(customer_ids), array_literal(vehicle_ids));
+    std::unordered_set<CustomerId> customers;
+    std::unordered_map<VehicleId, CustomerId> owners;
+    customers.reserve(customer_ids.size());
+    owners.reserve(vehicle_ids.size());
+    for (const auto& row : found) {
+      switch (row[0].c_str()[0]) {
+        case 'c':
+          customers.insert(row[1].as<CustomerId>());
+          break;
+        default:
+          owners.emplace(row[1].as<VehicleId>(), row[2].as<CustomerId>());
+          break;
+      }
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Appointment& a = rows[i];
+      const std::string where = " (row " + std::to_string(i) + ")";
+      if (!customers.contains(a.customer_id)) {
+        Error e = customer_missing(a.customer_id);
+        e.message += where;
+        return e;
+      }
+      const auto owner = owners.find(a.vehicle_id);
+      if (owner == owners.end()) {
+        Error e = vehicle_missing(a.vehicle_id);
+        e.message += where;
+        return e;
+      }
+      if (owner->second != a.customer_id) {
+        Error e = vehicle_of_other_customer(a.vehicle_id, owner->second, a.customer_id);
+        e.message += where;
+        return e;
+      }
+    }
+
+    // Chunks of rows go in as one INSERT ... SELECT FROM unnest(arrays) each:
+    // a round trip and a parse per chunk, bounded memory on both sides, and
+    // times as epoch seconds (no text timestamps to format or parse).
+    for (std::size_t begin = 0; begin < rows.size(); begin += kBulkChunkRows) {
+      const auto chunk = rows.subspan(begin, std::min(kBulkChunkRows, rows.size() - begin));
+      ArrayLiteral customer;
+      ArrayLiteral vehicle;
+      ArrayLiteral start;
+      ArrayLiteral duration;
+      ArrayLiteral service;
+      ArrayLiteral status;
+      ArrayLiteral notes;
+      for (const Appointment& a : chunk) {
+        customer.add_number(a.customer_id);
+        vehicle.add_number(a.vehicle_id);
+        start.add_number(epoch(a.start));
+        duration.add_number(a.duration_minutes);
+        service.add_text(a.service_type);
+        status.add_text(to_string(a.status));
+        notes.add_text(a.notes);
+      }
+      tx.exec_params(
+          "INSERT INTO appointments (customer_id, vehicle_id, start_at, duration_minutes,"
+          " service_type, status, notes, created_at, updated_at)"
+          " SELECT c, v, to_timestamp(s), d, t, st, n, to_timestamp($8::bigint),"
+          "  to_timestamp($8::bigint)"
+          " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::integer[], $5::text[],"
+          "  $6::text[], $7::text[]) WITH ORDINALITY AS u(c, v, s, d, t, st, n, position)"
+          " ORDER BY position",
+          customer.finish(), vehicle.finish(), start.finish(), duration.finish(), service.finish(),
+          status.finish(), notes.finish(), epoch(now));
+    }
+    tx.commit();
+    return rows.size();
+  });
+}
+
+Result<Appointment> PostgresStore::appointment(AppointmentId id) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Appointment> {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_params(
+        sql({"SELECT ", kAppointmentColumns, " FROM appointments WHERE id = $1"}), id);
+    if (r.empty()) return appointment_missing(id);
+    return appointment_from(r[0]);
+  });
+}
+
+Result<std::vector<Appointment>> PostgresStore::list_appointments(const AppointmentQuery& q) {
+  if (auto s = check_page(q.page); !s) return std::move(s).error();
+  QueryBuilder query(sql({"SELECT ", kAppointmentColumns, " FROM appointments WHERE TRUE"}));
+  if (q.from)
+    query.add(" AND start_at >= to_timestamp($?::bigint)", std::to_string(epoch(*q.from)));
+  if (q.to) query.add(" AND start_at < to_timestamp($?::bigint)", std::to_string(epoch(*q.to)));
+  if (q.status) query.add(" AND status = $?", std::string(to_string(*q.status)));
+  if (q.customer_id) query.add(" AND customer_id = $?::bigint", std::to_string(*q.customer_id));
+  query.append(" ORDER BY start_at, id");
+  query.add(" LIMIT $?::integer", std::to_string(q.page.limit));
+  query.add(" OFFSET $?::integer", std::to_string(q.page.offset));
+  return with_connection([&](ConnectionPool::Lease& lease) {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_params(query.sql(), pqxx::prepare::make_dynamic_params(query.params()));
+    return rows_to<Appointment>(r, appointment_from);
+  });
+}
+
+Result<std::vector<Appointment>> PostgresStore::appointments_starting(AppointmentStatus status,
+                                                                      TimePoint from,
+                                                                      TimePoint to) {
+  return with_connection([&](ConnectionPool::Lease& lease) {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_prepared(kAppointmentsStarting, std::string(to_string(status)),
+                                    epoch(from), epoch(to));
+    return rows_to<Appointment>(r, appointment_from);
+  });
+}
+
+Result<Appointment> PostgresStore::set_appointment_status(AppointmentId id,
+                                                          AppointmentStatus status, TimePoint now) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Appointment> {
+    pqxx::work tx(lease.connection());
+    const auto r = tx.exec_params(
+        sql({"UPDATE appointments SET status = $2, updated_at = to_timestamp($3::bigint)"
+             " WHERE id = $1::bigint RETURNING ",
+             kAppointmentColumns}),
+        id, std::string(to_string(status)), epoch(now));
+    if (r.empty()) return appointment_missing(id);
+    auto a = appointment_from(r[0]);
+    if (a) tx.commit();
+    return a;
+  });
+}
+
+// --- call logs -------------------------------------------------------------------------
+
+Result<CallLog> PostgresStore::add_call_log(const CallLog& c, TimePoint now) {
+  if (auto s = validate(c); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<CallLog> {
+    pqxx::work tx(lease.connection());
+    // Inserts only when the referenced rows exist; ON CONFLICT makes a
+    // duplicate call_sid "no row" rather than an aborted transaction.
+    const auto r = tx.exec_params(
+        "WITH refs AS (SELECT"
+        "  ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM customers WHERE id = $2::bigint)) AS c,"
+        "  ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM appointments WHERE id = $3::bigint)) AS a),"
+        " ins AS ("
+        "  INSERT INTO call_logs (call_sid, customer_id, appointment_id, direction, status, intent,"
+        "   from_number, to_number, started_at, ended_at, duration_seconds, answered_by, outcome,"
+        "   error_code, error_message, created_at, updated_at)"
+        "  SELECT $1::text, $2::bigint, $3::bigint, $4::text, $5::text, $6::text, $7::text,"
+        "   $8::text, to_timestamp($9::bigint), to_timestamp($10::bigint), $11::integer,"
+        "   $12::text, $13::text, $14::integer, $15::text, to_timestamp($16::bigint),"
+        "   to_timestamp($16::bigint)"
+        "  FROM refs WHERE refs.c AND refs.a"
+        "  ON CONFLICT (call_sid) DO NOTHING"
+        "  RETURNING id)"
+        " SELECT refs.c, refs.a, (SELECT id FROM ins) FROM refs",
+        c.call_sid, c.customer_id, c.appointment_id, std::string(to_string(c.direction)),
+        std::string(to_string(c.status)), c.intent, c.from, c.to, epoch(c.started_at),
+        epoch(c.ended_at), c.duration_seconds, c.answered_by, c.outcome, c.error_code,
+        c.error_message, epoch(now));
+    const auto& row = r[0];
+    if (!row[0].as<bool>()) return customer_missing(*c.customer_id);
+    if (!row[1].as<bool>()) return appointment_missing(*c.appointment_id);
+    if (row[2].is_null()) {
+      return Error::conflict("call_sid '" + c.call_sid + "' is already logged");
+    }
+    tx.commit();
+    CallLog stored = c;
+    stored.id = row[2].as<CallLogId>();
+    stored.created_at = now;
+    stored.updated_at = now;
+    return stored;
+  });
+}
+
+Result<CallLog> PostgresStore::call_log_by_sid(std::string_view call_sid) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<CallLog> {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_prepared(kCallLogBySid, std::string(call_sid));
+    if (r.empty()) {
+      return Error::not_found("no call log with call_sid '" + std::string(call_sid) + "'");
+    }
+    return call_log_from(r[0]);
+  });
+}
+
+Result<std::vector<CallLog>> PostgresStore::list_call_logs(const CallLogQuery& q) {
+  if (auto s = check_page(q.page); !s) return std::move(s).error();
+  QueryBuilder query(sql({"SELECT ", kCallLogColumns, " FROM call_logs WHERE TRUE"}));
+  if (q.customer_id) query.add(" AND customer_id = $?::bigint", std::to_string(*q.customer_id));
+  if (q.appointment_id) {
+    query.add(" AND appointment_id = $?::bigint", std::to_string(*q.appointment_id));
+  }
+  query.append(" ORDER BY created_at DESC, id DESC");
+  query.add(" LIMIT $?::integer", std::to_string(q.page.limit));
+  query.add(" OFFSET $?::integer", std::to_string(q.page.offset));
+  return with_connection([&](ConnectionPool::Lease& lease) {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_params(query.sql(), pqxx::prepare::make_dynamic_params(query.params()));
+    return rows_to<CallLog>(r, call_log_from);
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url, int pool_size) {
+  if (pool_size < 1) {
+    return Error::invalid("pool_size",
+                          "pool_size " + std::to_string(pool_size) + " must be at least 1");
+  }
+  auto store = std::make_unique<PostgresStore>(url, static_cast<std::size_t>(pool_size));
+  // Connects now, so an unreachable server is reported at start-up.
+  auto version = store->schema_version();
+  if (!version) return std::move(version).error();
+  if (*version > latest_schema_version()) return schema_too_new(*version);
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace autovoice
