@@ -65,7 +65,7 @@ void add_customers(CLI::App& app, Context& ctx) {
     c.opted_out = add->opted_out;
     if (c.opted_out) c.opted_out_at = ctx.clock().now_seconds();
     check_or_fail(validate(c));
-    print_customers(ctx, {value_or_fail(ctx.store().add_customer(c))}, add->json);
+    print_customers(ctx, {value_or_fail(ctx.store().add_customer(c, ctx.clock().now_seconds()))}, add->json);
   });
 
   struct ListOptions {
@@ -136,7 +136,7 @@ void add_vehicles(CLI::App& app, Context& ctx) {
     v.vin = add->vin;
     v.plate = add->plate;
     check_or_fail(validate(v));
-    print_vehicles(ctx, {value_or_fail(ctx.store().add_vehicle(v))}, add->json);
+    print_vehicles(ctx, {value_or_fail(ctx.store().add_vehicle(v, ctx.clock().now_seconds()))}, add->json);
   });
 
   struct ListOptions {

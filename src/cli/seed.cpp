@@ -98,7 +98,7 @@ Result<DemoSeedReport> seed_demo(Store& store, const TimeZone* shop_zone, TimePo
       c.opted_out = true;  // asked not to be called
       c.opted_out_at = now - std::chrono::hours{24 * 20};
     }
-    auto stored = store.add_customer(c);
+    auto stored = store.add_customer(c, now);
     if (!stored) return std::move(stored).error();
     customers.push_back(*stored);
     ++report.customers;
@@ -114,7 +114,7 @@ Result<DemoSeedReport> seed_demo(Store& store, const TimeZone* shop_zone, TimePo
       v.year = i == 0 && k == 0 ? 2021 : 2008 + static_cast<int>((i * 5 + static_cast<std::size_t>(k)) % 17);
       if (i % 2 == 0) v.vin = vin_for(rng);
       v.plate = std::string(1, static_cast<char>('A' + i % 26)) + std::to_string(1000 + i * 37 % 9000) + "X";
-      auto sv = store.add_vehicle(v);
+      auto sv = store.add_vehicle(v, now);
       if (!sv) return std::move(sv).error();
       own.push_back(*sv);
       ++report.vehicles;
@@ -185,7 +185,7 @@ Result<BulkSeedReport> seed_bulk(Store& store, std::size_t appointments, int day
     auto phone = PhoneNumber::parse("+1555" + digits.substr(1));
     if (!phone) return std::move(phone).error();
     c.phone = *phone;
-    auto stored = store.add_customer(c);
+    auto stored = store.add_customer(c, start);
     if (!stored) return std::move(stored).error();
     Vehicle v;
     v.customer_id = stored->id;
@@ -193,7 +193,7 @@ Result<BulkSeedReport> seed_bulk(Store& store, std::size_t appointments, int day
     v.make = m.make;
     v.model = m.model;
     v.year = 2005 + static_cast<int>(i % 20);
-    auto sv = store.add_vehicle(v);
+    auto sv = store.add_vehicle(v, start);
     if (!sv) return std::move(sv).error();
     owners.emplace_back(stored->id, sv->id);
   }

@@ -6,9 +6,20 @@
 
 namespace autovoice {
 
+// Both dialects carry the same versions (a test checks it), so either list
+// gives the latest.
 int latest_schema_version() {
   const auto sqlite = sqlite_migrations();
   return sqlite.empty() ? 0 : sqlite.back().version;
+}
+
+std::string_view to_string(FireOutcome outcome) {
+  switch (outcome) {
+    case FireOutcome::kSucceeded: return "succeeded";
+    case FireOutcome::kFailed: return "failed";
+    case FireOutcome::kSkipped: return "skipped";
+  }
+  return "failed";
 }
 
 Result<std::unique_ptr<Store>> open_store(const std::string& database_url) {

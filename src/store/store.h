@@ -15,6 +15,7 @@
 // that fails changes nothing stored.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <span>
@@ -48,6 +49,25 @@ struct AppointmentQuery {
   Page page;
 };
 
+// The scheduler's record of one fire of a job (see cron/scheduler.h).
+enum class FireOutcome { kSucceeded, kFailed, kSkipped };
+
+struct FireClaim {
+  enum class State {
+    kClaimed,        // this worker holds the fire now, until held_until
+    kDone,           // the fire has finished (any outcome); nothing to do
+    kHeldElsewhere,  // another worker holds a live claim, until held_until
+  };
+  State state = State::kClaimed;
+  TimePoint held_until{};
+};
+
+// Held by a running worker; released when destroyed.
+class WorkerLock {
+ public:
+  virtual ~WorkerLock() = default;
+};
+
 struct CallLogQuery {
   std::optional<CustomerId> customer_id;
   std::optional<AppointmentId> appointment_id;
@@ -70,9 +90,9 @@ class Store {
   virtual Result<int> schema_version() = 0;
 
   // --- customers --------------------------------------------------------------
-  // Stores a new customer (c.id and c.created_at are ignored) and returns it
-  // with its id and creation time. kConflict when the phone number is taken.
-  virtual Result<Customer> add_customer(const Customer& c) = 0;
+  // Stores a new customer (c.id is ignored; created_at is set to `now`) and
+  // returns it with its id. kConflict when the phone number is taken.
+  virtual Result<Customer> add_customer(const Customer& c, TimePoint now) = 0;
   virtual Result<Customer> customer(CustomerId id) = 0;  // kNotFound if absent
   virtual Result<std::optional<Customer>> customer_by_phone(const PhoneNumber& phone) = 0;
   // Ordered by id.
@@ -81,8 +101,8 @@ class Store {
   virtual Result<Customer> set_customer_opt_out(CustomerId id, bool opted_out, TimePoint at) = 0;
 
   // --- vehicles ---------------------------------------------------------------
-  // kNotFound when the owner does not exist.
-  virtual Result<Vehicle> add_vehicle(const Vehicle& v) = 0;
+  // kNotFound when the owner does not exist. created_at is set to `now`.
+  virtual Result<Vehicle> add_vehicle(const Vehicle& v, TimePoint now) = 0;
   virtual Result<Vehicle> vehicle(VehicleId id) = 0;
   // Ordered by id; all customers' when customer_id is empty.
   virtual Result<std::vector<Vehicle>> list_vehicles(std::optional<CustomerId> customer_id, Page page) = 0;
@@ -112,6 +132,39 @@ class Store {
   // Newest first (created_at, then id, descending).
   virtual Result<std::vector<CallLog>> list_call_logs(const CallLogQuery& q) = 0;
 
+  // --- scheduled job fires -----------------------------------------------------------
+  // One row per (job, fire_time) makes each fire run on exactly one worker,
+  // however many share the database.
+  //
+  // The latest fire time of `job` that finished (any outcome); nullopt if none.
+  virtual Result<std::optional<TimePoint>> last_finished_fire(std::string_view job) = 0;
+  // Claims (job, fire_time) for `worker` until now + lease. kClaimed when no
+  // row existed, when `worker` already held it, or when the holder's lease had
+  // ended (held_until <= now: it died): the claim passes to `worker`. kDone
+  // when the fire has finished (held_until is then empty). kHeldElsewhere,
+  // with the holder's held_until, otherwise.
+  virtual Result<FireClaim> claim_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
+                                       TimePoint now, std::chrono::seconds lease) = 0;
+  // Extends `worker`'s claim to now + lease. kConflict when the row is not
+  // running or names another worker. (A holder whose lease ended but whom
+  // nobody took over still holds it.)
+  virtual Status renew_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
+                            TimePoint now, std::chrono::seconds lease) = 0;
+  // Records how the fire ended, with a short detail (an error message; kept
+  // to 1000 bytes, as valid text). For kSkipped no claim is needed (the row is
+  // created, or an ended claim taken over). kConflict when the fire has already
+  // finished, when another worker holds a live claim, or, for kSucceeded and
+  // kFailed, when `worker` does not hold the claim.
+  virtual Status finish_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
+                             FireOutcome outcome, std::string_view detail, TimePoint now) = 0;
+
+  // --- workers ------------------------------------------------------------------------
+  // Registers a long-running worker for as long as the returned lock lives.
+  // SQLite serves one worker per database file: a second gets
+  // kFailedPrecondition saying another worker (with its id) is running.
+  // PostgreSQL serves any number (fires are shared out through claim_fire).
+  virtual Result<std::unique_ptr<WorkerLock>> lock_worker(std::string_view worker) = 0;
+
  protected:
   Store() = default;
 };
@@ -136,5 +189,7 @@ struct Migration {
 };
 std::span<const Migration> sqlite_migrations();
 std::span<const Migration> postgres_migrations();
+
+std::string_view to_string(FireOutcome outcome);  // "succeeded", "failed", "skipped"
 
 }  // namespace autovoice

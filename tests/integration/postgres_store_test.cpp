@@ -60,6 +60,8 @@ TimePoint at(std::string_view utc) {
   return t.ok() ? *t : TimePoint{};
 }
 
+const TimePoint kNow = at("2026-03-02T12:00:00Z");
+
 Customer new_customer(int n) {
   Customer c;
   c.first_name = "Grace";
@@ -246,7 +248,7 @@ TEST_F(PostgresStoreTest, PoolServesManyThreadsWithFewConnections) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kWritesPerThread; ++i) {
-        auto added = store->add_customer(new_customer(t * 1000 + i));
+        auto added = store->add_customer(new_customer(t * 1000 + i), kNow);
         auto read = added.ok() ? store->customer(added->id) : Result<Customer>(added.error());
         if (!read.ok() || read->phone != added->phone) {
           if (failures.fetch_add(1) == 0) {
@@ -274,7 +276,7 @@ TEST_F(PostgresStoreTest, ReplacesConnectionsTheServerClosed) {
   constexpr int kPoolSize = 3;
   auto store = open_migrated(kPoolSize);
   ASSERT_NE(store, nullptr);
-  auto customer = store->add_customer(new_customer(1));
+  auto customer = store->add_customer(new_customer(1), kNow);
   ASSERT_TRUE(customer.ok()) << describe(customer);
   // Concurrent readers make the pool open several connections.
   std::vector<std::thread> readers;
@@ -299,7 +301,7 @@ TEST_F(PostgresStoreTest, ReplacesConnectionsTheServerClosed) {
     ASSERT_TRUE(read.ok()) << "call " << i << ": " << describe(read);
     EXPECT_EQ(read->phone, customer->phone);
   }
-  auto added = store->add_customer(new_customer(2));
+  auto added = store->add_customer(new_customer(2), kNow);
   EXPECT_TRUE(added.ok()) << describe(added);
 }
 
@@ -348,9 +350,9 @@ TEST_F(PostgresStoreTest, TimesRoundTripWhateverTheSessionTimeZone) {
   // A server or role configured for another zone must not shift stored instants.
   auto store = open_postgres_store(db_->url() + "?options=-c%20TimeZone%3DAmerica/St_Johns", 2);
   ASSERT_TRUE(store.ok()) << describe(store);
-  auto c = (*store)->add_customer(new_customer(7));
+  auto c = (*store)->add_customer(new_customer(7), kNow);
   ASSERT_TRUE(c.ok()) << describe(c);
-  auto v = (*store)->add_vehicle(new_vehicle(c->id));
+  auto v = (*store)->add_vehicle(new_vehicle(c->id), kNow);
   ASSERT_TRUE(v.ok()) << describe(v);
   const std::vector<TimePoint> starts = {at("1969-12-31T23:59:59Z"), at("2026-03-08T06:59:59Z"),
                                          at("2026-11-01T05:30:00Z"), at("2199-01-01T00:00:01Z")};
@@ -379,9 +381,9 @@ TEST_F(PostgresStoreTest, TimesRoundTripWhateverTheSessionTimeZone) {
 TEST_F(PostgresStoreTest, BulkLoadKeepsAwkwardTextAndInputOrder) {
   auto store = open_migrated();
   ASSERT_NE(store, nullptr);
-  auto c = store->add_customer(new_customer(1));
+  auto c = store->add_customer(new_customer(1), kNow);
   ASSERT_TRUE(c.ok()) << describe(c);
-  auto v = store->add_vehicle(new_vehicle(c->id));
+  auto v = store->add_vehicle(new_vehicle(c->id), kNow);
   ASSERT_TRUE(v.ok()) << describe(v);
   // What an array literal must quote: braces, commas, quotes, backslashes,
   // blanks, the word NULL, newlines, tabs and non-ASCII text.
@@ -434,9 +436,9 @@ TEST_F(PostgresStoreTest, BulkLoadWorksForAnOrdinaryRole) {
   {
     auto store = open_postgres_store(url, 2);
     ASSERT_TRUE(store.ok()) << describe(store);
-    auto c = (*store)->add_customer(new_customer(3));
+    auto c = (*store)->add_customer(new_customer(3), kNow);
     ASSERT_TRUE(c.ok()) << describe(c);
-    auto v = (*store)->add_vehicle(new_vehicle(c->id));
+    auto v = (*store)->add_vehicle(new_vehicle(c->id), kNow);
     ASSERT_TRUE(v.ok()) << describe(v);
     std::vector<Appointment> batch;
     batch.reserve(1000);
@@ -466,9 +468,9 @@ TEST_F(PostgresStoreTest, BulkLoadIsFastAndTheReminderQueryUsesItsIndex) {
   ASSERT_NE(store, nullptr);
   std::vector<std::pair<CustomerId, VehicleId>> owners;
   for (int i = 0; i < kCustomers; ++i) {
-    auto c = store->add_customer(new_customer(i));
+    auto c = store->add_customer(new_customer(i), kNow);
     ASSERT_TRUE(c.ok()) << describe(c);
-    auto v = store->add_vehicle(new_vehicle(c->id));
+    auto v = store->add_vehicle(new_vehicle(c->id), kNow);
     ASSERT_TRUE(v.ok()) << describe(v);
     owners.emplace_back(c->id, v->id);
   }
@@ -532,6 +534,58 @@ TEST_F(PostgresStoreTest, BulkLoadIsFastAndTheReminderQueryUsesItsIndex) {
               millis[millis.size() / 2]);
   // Generous: the target is well under 5 ms, but this machine is shared.
   EXPECT_LT(millis[millis.size() / 2], 50.0);
+}
+
+// --- workers and fires ----------------------------------------------------------------
+
+TEST_F(PostgresStoreTest, ManyWorkersMayLockOnePostgresDatabase) {
+  constexpr int kPoolSize = 2;
+  auto first = open_migrated(kPoolSize);
+  auto second = open_migrated(kPoolSize);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  std::vector<std::unique_ptr<WorkerLock>> locks;
+  for (int i = 0; i < 10; ++i) {
+    Store& store = i % 2 == 0 ? *first : *second;
+    auto lock = store.lock_worker("host-" + std::to_string(i) + ":" + std::to_string(100 + i));
+    ASSERT_TRUE(lock.ok()) << describe(lock);
+    locks.push_back(std::move(lock).value());
+  }
+  // Held locks cost no connections: the stores still serve calls from their pools.
+  auto claim = first->claim_fire("reminders", at("2026-03-02T11:55:00Z"), "host-0:100", kNow,
+                                 std::chrono::seconds{60});
+  ASSERT_TRUE(claim.ok()) << describe(claim);
+  EXPECT_EQ(claim->state, FireClaim::State::kClaimed);
+  pqxx::connection conn(db_->url());
+  pqxx::nontransaction tx(conn);
+  const auto backends = tx.exec(
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+      " AND application_name = 'autovoice'");
+  EXPECT_LE(backends[0][0].as<int>(), 2 * kPoolSize);
+}
+
+// PostgreSQL text holds neither NUL nor invalid UTF-8; a failed job's message
+// may, and its outcome must still be recorded.
+TEST_F(PostgresStoreTest, FireDetailIsStoredAsValidTextWithinTheLimit) {
+  auto store = open_migrated();
+  ASSERT_NE(store, nullptr);
+  std::string detail = std::string("bad\0byte\xff", 9);
+  for (int i = 0; i < 600; ++i) detail += "é";
+  const TimePoint fire = at("2026-03-02T11:55:00Z");
+  auto claim = store->claim_fire("reminders", fire, "host-a:1", kNow, std::chrono::seconds{60});
+  ASSERT_TRUE(claim.ok()) << describe(claim);
+  auto finished =
+      store->finish_fire("reminders", fire, "host-a:1", FireOutcome::kFailed, detail, kNow);
+  ASSERT_TRUE(finished.ok()) << describe(finished);
+
+  std::string expected = "bad?byte?";
+  for (int i = 0; i < 495; ++i) expected += "é";  // 9 + 990 bytes; one more would pass 1000
+  pqxx::connection conn(db_->url());
+  pqxx::nontransaction tx(conn);
+  const auto row = tx.exec("SELECT detail, state, worker FROM job_fires")[0];
+  EXPECT_EQ(row[0].as<std::string>(), expected);
+  EXPECT_EQ(row[1].as<std::string>(), "failed");
+  EXPECT_EQ(row[2].as<std::string>(), "host-a:1");
 }
 
 }  // namespace

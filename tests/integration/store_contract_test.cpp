@@ -3,12 +3,18 @@
 // backend is done when this suite passes on it.
 
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <barrier>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -35,8 +41,10 @@ namespace {
 
 using autovoice::testing::Backend;
 using autovoice::testing::TestDatabase;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using namespace std::chrono_literals;
 
 template <typename T>
 std::string describe(const Result<T>& r) {
@@ -136,6 +144,34 @@ CallLogQuery call_logs_of(std::optional<CustomerId> customer,
 
 const TimePoint kNow = at("2026-03-02T12:00:00Z");
 
+// The scheduled job and fire most fire tests use.
+constexpr std::string_view kJob = "reminders";
+const TimePoint kFire = at("2026-03-02T11:55:00Z");
+constexpr std::chrono::seconds kLease{60};
+
+std::string claimed_until(TimePoint t) { return "claimed until " + format_utc(t); }
+std::string held_elsewhere_until(TimePoint t) { return "held elsewhere until " + format_utc(t); }
+const std::string kDone = "done";
+
+std::string describe_claim(const Result<FireClaim>& claim) {
+  if (!claim.ok()) return "error: " + describe(claim);
+  switch (claim->state) {
+    case FireClaim::State::kClaimed:
+      return claimed_until(claim->held_until);
+    case FireClaim::State::kHeldElsewhere:
+      return held_elsewhere_until(claim->held_until);
+    case FireClaim::State::kDone:
+      return kDone;
+  }
+  return "unknown state";
+}
+
+void expect_conflict(const Status& status, std::string_view mentioning) {
+  ASSERT_FALSE(status.ok()) << "expected kConflict";
+  EXPECT_EQ(status.error().code, ErrorCode::kConflict) << describe(status);
+  EXPECT_THAT(status.error().message, HasSubstr(std::string(mentioning)));
+}
+
 // Opens a fresh database of the test's backend; skips when PostgreSQL is not
 // configured, fails when it was supposed to be there.
 std::unique_ptr<TestDatabase> create_database(Backend backend, std::string* why) {
@@ -175,13 +211,24 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     Vehicle vehicle;
   };
   Owner add_owner(std::string_view number) {
-    auto c = store_->add_customer(new_customer(number));
+    auto c = store_->add_customer(new_customer(number), kNow);
     EXPECT_TRUE(c.ok()) << describe(c);
     if (!c.ok()) return {};
-    auto v = store_->add_vehicle(new_vehicle(c->id));
+    auto v = store_->add_vehicle(new_vehicle(c->id), kNow);
     EXPECT_TRUE(v.ok()) << describe(v);
     if (!v.ok()) return {};
     return Owner{*c, *v};
+  }
+
+  // What claim_fire answered, as text ("claimed until ...", "done", "error: ...").
+  std::string claim(std::string_view worker, TimePoint now, TimePoint fire = kFire) {
+    return describe_claim(store_->claim_fire(kJob, fire, worker, now, kLease));
+  }
+
+  std::optional<TimePoint> last_finished(std::string_view job = kJob) {
+    auto last = store_->last_finished_fire(job);
+    EXPECT_TRUE(last.ok()) << describe(last);
+    return last.ok() ? *last : std::nullopt;
   }
 
   std::vector<Appointment> all_appointments() {
@@ -238,7 +285,7 @@ TEST_P(StoreContractTest, UnmigratedDatabaseFailsRequireCurrentSchema) {
 }
 
 TEST_P(StoreContractTest, DataSurvivesReopening) {
-  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(new_customer("+15551230001")));
+  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(new_customer("+15551230001"), kNow));
   store_.reset();
   ASSERT_OK_AND_ASSIGN(reopened, open_store(db_->url()));
   ASSERT_OK_AND_ASSIGN(loaded, reopened->customer(added.id));
@@ -248,23 +295,19 @@ TEST_P(StoreContractTest, DataSurvivesReopening) {
 // --- customers ------------------------------------------------------------------------
 
 TEST_P(StoreContractTest, AddCustomerAssignsIdAndCreatedAt) {
-  const auto before = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   Customer input = new_customer("+15551230001");
   input.id = 999;                                 // ignored
-  input.created_at = at("2001-01-01T00:00:00Z");  // ignored
-  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(input));
-  const auto after = std::chrono::system_clock::now();
+  input.created_at = at("2001-01-01T00:00:00Z");  // ignored: `now` is used
+  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(input, kNow));
 
   EXPECT_GT(added.id, 0);
   EXPECT_NE(added.id, 999);
-  EXPECT_GE(added.created_at, before);
-  EXPECT_LE(added.created_at, after);
   Customer expected = input;
   expected.id = added.id;
-  expected.created_at = added.created_at;
+  expected.created_at = kNow;
   EXPECT_EQ(added, expected);
 
-  ASSERT_OK_AND_ASSIGN(second, store_->add_customer(new_customer("+15551230002")));
+  ASSERT_OK_AND_ASSIGN(second, store_->add_customer(new_customer("+15551230002"), kNow));
   EXPECT_NE(second.id, added.id);
 }
 
@@ -275,7 +318,7 @@ TEST_P(StoreContractTest, CustomerRoundTripsEveryField) {
   input.time_zone = "Europe/London";
   input.opted_out = true;
   input.opted_out_at = at("2026-01-05T08:30:00Z");
-  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(input));
+  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(input, kNow));
   ASSERT_OK_AND_ASSIGN(loaded, store_->customer(added.id));
   EXPECT_EQ(loaded, added);
   EXPECT_EQ(loaded.phone.str(), "+442079460958");
@@ -285,7 +328,7 @@ TEST_P(StoreContractTest, CustomerRoundTripsEveryField) {
 TEST_P(StoreContractTest, NonAsciiTextRoundTrips) {
   Customer input = new_customer("+33142685300", "Zoë Ærøskøbing");
   input.last_name = "Łukasz 日本語 🚗";
-  ASSERT_OK_AND_ASSIGN(customer, store_->add_customer(input));
+  ASSERT_OK_AND_ASSIGN(customer, store_->add_customer(input, kNow));
   ASSERT_OK_AND_ASSIGN(loaded, store_->customer(customer.id));
   EXPECT_EQ(loaded.first_name, "Zoë Ærøskøbing");
   EXPECT_EQ(loaded.last_name, "Łukasz 日本語 🚗");
@@ -293,7 +336,7 @@ TEST_P(StoreContractTest, NonAsciiTextRoundTrips) {
   Vehicle v = new_vehicle(customer.id);
   v.make = "Citroën";
   v.model = "Ë-C4 «électrique»";
-  ASSERT_OK_AND_ASSIGN(vehicle, store_->add_vehicle(v));
+  ASSERT_OK_AND_ASSIGN(vehicle, store_->add_vehicle(v, kNow));
   ASSERT_OK_AND_ASSIGN(loaded_vehicle, store_->vehicle(vehicle.id));
   EXPECT_EQ(loaded_vehicle, vehicle);
 
@@ -313,8 +356,8 @@ TEST_P(StoreContractTest, UnknownCustomerIsNotFound) {
 }
 
 TEST_P(StoreContractTest, RejectsDuplicatePhoneWithConflict) {
-  ASSERT_OK_AND_ASSIGN(first, store_->add_customer(new_customer("+15551230001", "Ada")));
-  auto second = store_->add_customer(new_customer("+15551230001", "Bob"));
+  ASSERT_OK_AND_ASSIGN(first, store_->add_customer(new_customer("+15551230001", "Ada"), kNow));
+  auto second = store_->add_customer(new_customer("+15551230001", "Bob"), kNow);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().code, ErrorCode::kConflict);
   // The message may reach a log: the number appears masked if at all.
@@ -343,7 +386,7 @@ TEST_P(StoreContractTest, InvalidCustomerIsRejectedNamingTheField) {
     SCOPED_TRACE(tc.name);
     Customer c = new_customer("+15551230001");
     tc.spoil(c);
-    auto added = store_->add_customer(c);
+    auto added = store_->add_customer(c, kNow);
     ASSERT_FALSE(added.ok());
     EXPECT_EQ(added.error().code, ErrorCode::kInvalidArgument);
     EXPECT_EQ(added.error().field, tc.field);
@@ -353,8 +396,8 @@ TEST_P(StoreContractTest, InvalidCustomerIsRejectedNamingTheField) {
 }
 
 TEST_P(StoreContractTest, CustomerByPhoneFindsOrReturnsEmpty) {
-  ASSERT_OK_AND_ASSIGN(ada, store_->add_customer(new_customer("+15551230001", "Ada")));
-  ASSERT_OK_AND_ASSIGN(bob, store_->add_customer(new_customer("+15551230002", "Bob")));
+  ASSERT_OK_AND_ASSIGN(ada, store_->add_customer(new_customer("+15551230001", "Ada"), kNow));
+  ASSERT_OK_AND_ASSIGN(bob, store_->add_customer(new_customer("+15551230002", "Bob"), kNow));
 
   ASSERT_OK_AND_ASSIGN(found, store_->customer_by_phone(phone("+15551230002")));
   ASSERT_TRUE(found.has_value());
@@ -367,8 +410,9 @@ TEST_P(StoreContractTest, CustomerByPhoneFindsOrReturnsEmpty) {
 TEST_P(StoreContractTest, ListCustomersOrdersByIdAndPaginates) {
   std::vector<Customer> added;
   for (int i = 0; i < 5; ++i) {
-    ASSERT_OK_AND_ASSIGN(c, store_->add_customer(new_customer("+1555123000" + std::to_string(i),
-                                                              "C" + std::to_string(i))));
+    ASSERT_OK_AND_ASSIGN(
+        c, store_->add_customer(
+               new_customer("+1555123000" + std::to_string(i), "C" + std::to_string(i)), kNow));
     added.push_back(c);
   }
   ASSERT_OK_AND_ASSIGN(all, store_->list_customers(Page{}));
@@ -382,7 +426,7 @@ TEST_P(StoreContractTest, ListCustomersOrdersByIdAndPaginates) {
 }
 
 TEST_P(StoreContractTest, OptOutRecordsTimeAndOptInClearsIt) {
-  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(new_customer("+15551230001")));
+  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(new_customer("+15551230001"), kNow));
   const TimePoint when = at("2026-02-14T18:05:07Z");
 
   ASSERT_OK_AND_ASSIGN(out, store_->set_customer_opt_out(added.id, true, when));
@@ -410,23 +454,22 @@ TEST_P(StoreContractTest, OptOutOfUnknownCustomerIsNotFound) {
 // --- vehicles -------------------------------------------------------------------------
 
 TEST_P(StoreContractTest, VehicleRoundTripsEveryField) {
-  ASSERT_OK_AND_ASSIGN(owner, store_->add_customer(new_customer("+15551230001")));
+  ASSERT_OK_AND_ASSIGN(owner, store_->add_customer(new_customer("+15551230001"), kNow));
   Vehicle input = new_vehicle(owner.id);
   input.vin = "1HGCM82633A004352";
   input.plate = "7ABC123";
-  ASSERT_OK_AND_ASSIGN(added, store_->add_vehicle(input));
+  ASSERT_OK_AND_ASSIGN(added, store_->add_vehicle(input, kNow));
   EXPECT_GT(added.id, 0);
   Vehicle expected = input;
   expected.id = added.id;
-  expected.created_at = added.created_at;
+  expected.created_at = kNow;
   EXPECT_EQ(added, expected);
-  EXPECT_NE(added.created_at, TimePoint{});
   ASSERT_OK_AND_ASSIGN(loaded, store_->vehicle(added.id));
   EXPECT_EQ(loaded, added);
 }
 
 TEST_P(StoreContractTest, VehicleForUnknownCustomerIsNotFound) {
-  auto added = store_->add_vehicle(new_vehicle(42));
+  auto added = store_->add_vehicle(new_vehicle(42), kNow);
   ASSERT_FALSE(added.ok());
   EXPECT_EQ(added.error().code, ErrorCode::kNotFound);
   EXPECT_THAT(added.error().message, HasSubstr("customer 42 does not exist"));
@@ -435,10 +478,10 @@ TEST_P(StoreContractTest, VehicleForUnknownCustomerIsNotFound) {
 }
 
 TEST_P(StoreContractTest, InvalidVehicleIsRejectedNamingTheField) {
-  ASSERT_OK_AND_ASSIGN(owner, store_->add_customer(new_customer("+15551230001")));
+  ASSERT_OK_AND_ASSIGN(owner, store_->add_customer(new_customer("+15551230001"), kNow));
   Vehicle v = new_vehicle(owner.id);
   v.vin = "SHORT";
-  auto added = store_->add_vehicle(v);
+  auto added = store_->add_vehicle(v, kNow);
   ASSERT_FALSE(added.ok());
   EXPECT_EQ(added.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(added.error().field, "vin");
@@ -451,11 +494,11 @@ TEST_P(StoreContractTest, UnknownVehicleIsNotFound) {
 }
 
 TEST_P(StoreContractTest, ListVehiclesFiltersByCustomerInIdOrder) {
-  ASSERT_OK_AND_ASSIGN(ada, store_->add_customer(new_customer("+15551230001")));
-  ASSERT_OK_AND_ASSIGN(bob, store_->add_customer(new_customer("+15551230002")));
-  ASSERT_OK_AND_ASSIGN(v1, store_->add_vehicle(new_vehicle(ada.id)));
-  ASSERT_OK_AND_ASSIGN(v2, store_->add_vehicle(new_vehicle(bob.id)));
-  ASSERT_OK_AND_ASSIGN(v3, store_->add_vehicle(new_vehicle(ada.id)));
+  ASSERT_OK_AND_ASSIGN(ada, store_->add_customer(new_customer("+15551230001"), kNow));
+  ASSERT_OK_AND_ASSIGN(bob, store_->add_customer(new_customer("+15551230002"), kNow));
+  ASSERT_OK_AND_ASSIGN(v1, store_->add_vehicle(new_vehicle(ada.id), kNow));
+  ASSERT_OK_AND_ASSIGN(v2, store_->add_vehicle(new_vehicle(bob.id), kNow));
+  ASSERT_OK_AND_ASSIGN(v3, store_->add_vehicle(new_vehicle(ada.id), kNow));
 
   ASSERT_OK_AND_ASSIGN(all, store_->list_vehicles(std::nullopt, Page{}));
   EXPECT_EQ(all, (std::vector<Vehicle>{v1, v2, v3}));
@@ -464,6 +507,20 @@ TEST_P(StoreContractTest, ListVehiclesFiltersByCustomerInIdOrder) {
   ASSERT_OK_AND_ASSIGN(second_of_adas,
                        store_->list_vehicles(ada.id, Page{.limit = 1, .offset = 1}));
   EXPECT_EQ(second_of_adas, (std::vector<Vehicle>{v3}));
+}
+
+TEST_P(StoreContractTest, CreatedAtComesFromNow) {
+  const TimePoint customer_time = at("1999-12-31T23:59:59Z");
+  const TimePoint vehicle_time = at("2031-07-04T05:06:07Z");
+  ASSERT_OK_AND_ASSIGN(customer, store_->add_customer(new_customer("+15551230001"), customer_time));
+  ASSERT_OK_AND_ASSIGN(vehicle, store_->add_vehicle(new_vehicle(customer.id), vehicle_time));
+  EXPECT_EQ(customer.created_at, customer_time);
+  EXPECT_EQ(vehicle.created_at, vehicle_time);
+
+  ASSERT_OK_AND_ASSIGN(loaded_customer, store_->customer(customer.id));
+  ASSERT_OK_AND_ASSIGN(loaded_vehicle, store_->vehicle(vehicle.id));
+  EXPECT_EQ(loaded_customer.created_at, customer_time);
+  EXPECT_EQ(loaded_vehicle.created_at, vehicle_time);
 }
 
 // --- appointments ---------------------------------------------------------------------
@@ -914,8 +971,8 @@ TEST_P(StoreContractTest, FailedWriteChangesNothing) {
   };
   const auto before = snapshot();
 
-  EXPECT_FALSE(store_->add_customer(new_customer("+15551230001", "Dup")).ok());
-  EXPECT_FALSE(store_->add_vehicle(new_vehicle(999)).ok());
+  EXPECT_FALSE(store_->add_customer(new_customer("+15551230001", "Dup"), kNow).ok());
+  EXPECT_FALSE(store_->add_vehicle(new_vehicle(999), kNow).ok());
   EXPECT_FALSE(
       store_
           ->add_appointment(
@@ -944,7 +1001,7 @@ TEST_P(StoreContractTest, ConcurrentWritersFromManyThreads) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         const std::string number = "+1555" + std::to_string(1000000 + t * 1000 + i);
-        auto c = store_->add_customer(new_customer(number, "T" + std::to_string(t)));
+        auto c = store_->add_customer(new_customer(number, "T" + std::to_string(t)), kNow);
         if (!c.ok()) {
           ++failures;
           continue;
@@ -973,7 +1030,7 @@ TEST_P(StoreContractTest, ConcurrentDuplicatePhoneStoresOneCustomer) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
-      auto c = store_->add_customer(new_customer("+15557654321"));
+      auto c = store_->add_customer(new_customer("+15557654321"), kNow);
       if (c.ok()) {
         ++stored;
       } else if (c.error().code == ErrorCode::kConflict) {
@@ -986,11 +1043,277 @@ TEST_P(StoreContractTest, ConcurrentDuplicatePhoneStoresOneCustomer) {
   EXPECT_EQ(conflicts.load(), kThreads - 1);
 }
 
+// --- scheduled job fires ----------------------------------------------------------------
+
+TEST_P(StoreContractTest, ClaimFireGivesTheFireToOneWorker) {
+  EXPECT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  EXPECT_EQ(claim("host-b:2", kNow), held_elsewhere_until(kNow + kLease));
+  // Other fires of the job, and the same time of another job, are claimed apart.
+  EXPECT_EQ(claim("host-b:2", kNow, kFire + 1h), claimed_until(kNow + kLease));
+  EXPECT_EQ(describe_claim(store_->claim_fire("cleanup", kFire, "host-b:2", kNow, kLease)),
+            claimed_until(kNow + kLease));
+}
+
+TEST_P(StoreContractTest, SecondClaimSeesItHeldElsewhereUntilTheLeaseEnds) {
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  EXPECT_EQ(claim("host-b:2", kNow + 1s), held_elsewhere_until(kNow + kLease));
+  EXPECT_EQ(claim("host-b:2", kNow + kLease - 1s), held_elsewhere_until(kNow + kLease));
+}
+
+TEST_P(StoreContractTest, ExpiredLeaseIsTakenOverByAnotherWorker) {
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  const TimePoint expired = kNow + kLease;  // host-a died and stopped renewing
+  EXPECT_EQ(claim("host-b:2", expired), claimed_until(expired + kLease));
+
+  // host-a has lost the fire: it can neither renew it, finish it nor claim it back.
+  expect_conflict(store_->renew_fire(kJob, kFire, "host-a:1", expired, kLease), "host-b:2");
+  expect_conflict(
+      store_->finish_fire(kJob, kFire, "host-a:1", FireOutcome::kSucceeded, "ok", expired),
+      "host-b:2");
+  EXPECT_EQ(claim("host-a:1", expired + 1s), held_elsewhere_until(expired + kLease));
+}
+
+TEST_P(StoreContractTest, ClaimAgainByTheHolderRenews) {
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  EXPECT_EQ(claim("host-a:1", kNow + 30s), claimed_until(kNow + 30s + kLease));
+  EXPECT_EQ(claim("host-b:2", kNow + kLease), held_elsewhere_until(kNow + 30s + kLease));
+}
+
+TEST_P(StoreContractTest, RenewExtendsTheHoldersLease) {
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  ASSERT_OK(store_->renew_fire(kJob, kFire, "host-a:1", kNow + 50s, kLease));
+  EXPECT_EQ(claim("host-b:2", kNow + kLease), held_elsewhere_until(kNow + 50s + kLease));
+  EXPECT_EQ(claim("host-a:1", kNow + 51s), claimed_until(kNow + 51s + kLease));
+}
+
+TEST_P(StoreContractTest, RenewByAnotherWorkerIsConflict) {
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  expect_conflict(store_->renew_fire(kJob, kFire, "host-b:2", kNow + 1s, kLease), "host-a:1");
+  // The holder's lease is as it was.
+  EXPECT_EQ(claim("host-b:2", kNow + kLease), claimed_until(kNow + 2 * kLease));
+}
+
+TEST_P(StoreContractTest, RenewOfAFireNotRunningIsConflict) {
+  expect_conflict(store_->renew_fire(kJob, kFire, "host-a:1", kNow, kLease), "never claimed");
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  ASSERT_OK(store_->finish_fire(kJob, kFire, "host-a:1", FireOutcome::kSucceeded, "ok", kNow));
+  expect_conflict(store_->renew_fire(kJob, kFire, "host-a:1", kNow + 1s, kLease),
+                  "already finished");
+}
+
+TEST_P(StoreContractTest, FinishedFireIsDoneForEveryone) {
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  ASSERT_OK(store_->finish_fire(kJob, kFire, "host-a:1", FireOutcome::kFailed, "carrier down",
+                                kNow + 5s));
+  EXPECT_EQ(claim("host-a:1", kNow + 10s), kDone);
+  EXPECT_EQ(claim("host-b:2", kNow + 10s), kDone);
+  EXPECT_EQ(claim("host-b:2", kNow + 24h), kDone);  // long after any lease
+}
+
+TEST_P(StoreContractTest, FinishRecordsOutcomeAndLastFinishedFire) {
+  EXPECT_EQ(last_finished(), std::nullopt);
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  ASSERT_OK(store_->finish_fire(kJob, kFire, "host-a:1", FireOutcome::kSucceeded, "ok", kNow));
+  EXPECT_EQ(last_finished(), kFire);
+
+  const TimePoint next = kFire + 1h;
+  ASSERT_EQ(claim("host-a:1", next, next), claimed_until(next + kLease));
+  ASSERT_OK(store_->finish_fire(kJob, next, "host-a:1", FireOutcome::kFailed, "timeout", next));
+  EXPECT_EQ(last_finished(), next);
+
+  // A fire ends once.
+  expect_conflict(
+      store_->finish_fire(kJob, next, "host-a:1", FireOutcome::kSucceeded, "ok", next + 1s),
+      "already finished (failed)");
+}
+
+TEST_P(StoreContractTest, FinishingWithoutTheClaimIsConflict) {
+  expect_conflict(store_->finish_fire(kJob, kFire, "host-a:1", FireOutcome::kSucceeded, "ok", kNow),
+                  "never claimed");
+  EXPECT_EQ(last_finished(), std::nullopt);
+
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  expect_conflict(
+      store_->finish_fire(kJob, kFire, "host-b:2", FireOutcome::kFailed, "no", kNow + 1s),
+      "host-a:1");
+  EXPECT_EQ(last_finished(), std::nullopt);
+  ASSERT_OK(store_->finish_fire(kJob, kFire, "host-a:1", FireOutcome::kSucceeded, "ok", kNow + 2s));
+  EXPECT_EQ(last_finished(), kFire);
+}
+
+TEST_P(StoreContractTest, SkippedFireIsRecordedWithoutAClaim) {
+  ASSERT_OK(
+      store_->finish_fire(kJob, kFire, "host-a:1", FireOutcome::kSkipped, "missed by 900 s", kNow));
+  EXPECT_EQ(last_finished(), kFire);
+  EXPECT_EQ(claim("host-b:2", kNow + 1s), kDone);
+  expect_conflict(
+      store_->finish_fire(kJob, kFire, "host-b:2", FireOutcome::kSkipped, "missed", kNow + 2s),
+      "already finished (skipped)");
+}
+
+TEST_P(StoreContractTest, SkippingALiveClaimOfAnotherWorkerIsConflict) {
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  expect_conflict(
+      store_->finish_fire(kJob, kFire, "host-b:2", FireOutcome::kSkipped, "missed", kNow + 1s),
+      "host-a:1");
+  EXPECT_EQ(last_finished(), std::nullopt);
+  // Once the holder's lease has run out, nobody holds it: the skip goes through.
+  ASSERT_OK(
+      store_->finish_fire(kJob, kFire, "host-b:2", FireOutcome::kSkipped, "missed", kNow + kLease));
+  EXPECT_EQ(claim("host-a:1", kNow + kLease + 1s), kDone);
+}
+
+TEST_P(StoreContractTest, HolderMaySkipItsOwnClaim) {
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  ASSERT_OK(store_->finish_fire(kJob, kFire, "host-a:1", FireOutcome::kSkipped, "outside hours",
+                                kNow + 1s));
+  EXPECT_EQ(last_finished(), kFire);
+  EXPECT_EQ(claim("host-b:2", kNow + 2s), kDone);
+}
+
+TEST_P(StoreContractTest, LastFinishedFireIgnoresRunningFiresAndOtherJobs) {
+  const TimePoint first = kFire;
+  const TimePoint second = kFire + 1h;
+  const TimePoint third = kFire + 2h;
+  ASSERT_EQ(claim("host-a:1", kNow, first), claimed_until(kNow + kLease));
+  ASSERT_OK(store_->finish_fire(kJob, first, "host-a:1", FireOutcome::kSucceeded, "ok", kNow));
+  ASSERT_EQ(claim("host-a:1", kNow, second), claimed_until(kNow + kLease));  // still running
+  ASSERT_OK(store_->finish_fire("cleanup", third, "host-a:1", FireOutcome::kSkipped, "", kNow));
+
+  EXPECT_EQ(last_finished(kJob), first);
+  EXPECT_EQ(last_finished("cleanup"), third);
+  EXPECT_EQ(last_finished("never-ran"), std::nullopt);
+}
+
+TEST_P(StoreContractTest, FinishKeepsAnyDetail) {
+  // Long, with bytes no text column likes: recording the outcome must not fail.
+  std::string detail(3000, 'x');
+  detail += std::string("\0\xff\xfe", 3) + "Fehler: Verbindung getrennt — 接続";
+  ASSERT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+  ASSERT_OK(store_->finish_fire(kJob, kFire, "host-a:1", FireOutcome::kFailed, detail, kNow));
+  ASSERT_OK(store_->finish_fire(kJob, kFire + 1h, "host-a:1", FireOutcome::kSkipped, detail, kNow));
+  EXPECT_EQ(last_finished(), kFire + 1h);
+}
+
+TEST_P(StoreContractTest, FireCallsRejectEmptyNamesAndNonPositiveLeases) {
+  struct Case {
+    const char* name;
+    Status status;
+    const char* field;
+  };
+  const auto claim_status = [&](std::string_view job, std::string_view worker,
+                                std::chrono::seconds lease) -> Status {
+    auto c = store_->claim_fire(job, kFire, worker, kNow, lease);
+    if (!c.ok()) return std::move(c).error();
+    return ok_status();
+  };
+  const auto last_status = [&](std::string_view job) -> Status {
+    auto last = store_->last_finished_fire(job);
+    if (!last.ok()) return std::move(last).error();
+    return ok_status();
+  };
+  const Case cases[] = {
+      {"claim without job", claim_status("", "host-a:1", kLease), "job"},
+      {"claim without worker", claim_status(kJob, "", kLease), "worker"},
+      {"claim with no lease", claim_status(kJob, "host-a:1", 0s), "lease"},
+      {"claim with negative lease", claim_status(kJob, "host-a:1", -5s), "lease"},
+      {"renew without job", store_->renew_fire("", kFire, "host-a:1", kNow, kLease), "job"},
+      {"renew without worker", store_->renew_fire(kJob, kFire, "", kNow, kLease), "worker"},
+      {"renew with no lease", store_->renew_fire(kJob, kFire, "host-a:1", kNow, 0s), "lease"},
+      {"finish without job",
+       store_->finish_fire("", kFire, "host-a:1", FireOutcome::kSkipped, "", kNow), "job"},
+      {"finish without worker",
+       store_->finish_fire(kJob, kFire, "", FireOutcome::kSkipped, "", kNow), "worker"},
+      {"last finished without job", last_status(""), "job"},
+  };
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(tc.name);
+    ASSERT_FALSE(tc.status.ok());
+    EXPECT_EQ(tc.status.error().code, ErrorCode::kInvalidArgument) << describe(tc.status);
+    EXPECT_EQ(tc.status.error().field, tc.field);
+  }
+  // Nothing was stored: the fire is still free.
+  EXPECT_EQ(last_finished(), std::nullopt);
+  EXPECT_EQ(claim("host-a:1", kNow), claimed_until(kNow + kLease));
+}
+
+TEST_P(StoreContractTest, ConcurrentClaimsFromManyThreadsYieldOneWinner) {
+  // Two stores on one database, as two worker processes would have: the
+  // threads race over separate connections as well as within one store.
+  ASSERT_OK_AND_ASSIGN(other, open_store(db_->url()));
+  constexpr int kThreads = 8;
+  constexpr int kFires = 20;
+  std::vector<std::atomic<int>> claimed(kFires);
+  std::vector<std::atomic<int>> held_elsewhere(kFires);
+  std::atomic<int> failures{0};
+  std::barrier start_together(kThreads);
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store& store = t % 2 == 0 ? *store_ : *other;
+      const std::string worker = "host-" + std::to_string(t) + ":" + std::to_string(1000 + t);
+      for (int f = 0; f < kFires; ++f) {
+        start_together.arrive_and_wait();
+        auto c = store.claim_fire(kJob, kFire + std::chrono::minutes(f), worker, kNow, kLease);
+        if (!c.ok()) {
+          ++failures;
+        } else if (c->state == FireClaim::State::kClaimed) {
+          ++claimed[static_cast<std::size_t>(f)];
+        } else if (c->state == FireClaim::State::kHeldElsewhere && c->held_until == kNow + kLease) {
+          ++held_elsewhere[static_cast<std::size_t>(f)];
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int f = 0; f < kFires; ++f) {
+    SCOPED_TRACE("fire " + std::to_string(f));
+    EXPECT_EQ(claimed[static_cast<std::size_t>(f)].load(), 1);
+    EXPECT_EQ(held_elsewhere[static_cast<std::size_t>(f)].load(), kThreads - 1);
+  }
+}
+
+// --- workers ---------------------------------------------------------------------------
+
+TEST_P(StoreContractTest, AWorkerMayLockTheDatabase) {
+  ASSERT_OK_AND_ASSIGN(lock, store_->lock_worker("host-a:1"));
+  EXPECT_NE(lock, nullptr);
+}
+
+TEST_P(StoreContractTest, LockWorkerRejectsAnEmptyWorkerId) {
+  auto lock = store_->lock_worker("");
+  ASSERT_FALSE(lock.ok());
+  EXPECT_EQ(lock.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(lock.error().field, "worker");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& param_info) {
                            return std::string(autovoice::testing::backend_name(param_info.param));
                          });
+
+// --- both dialects ------------------------------------------------------------------------
+
+// The dialects differ only in SQL: a database is at the same version, with
+// the same migration names, whichever backend it lives on.
+TEST(Migrations, BothDialectsHaveTheSameVersionsInTheSameOrderWithTheSameNames) {
+  const auto sqlite = sqlite_migrations();
+  const auto postgres = postgres_migrations();
+  ASSERT_FALSE(sqlite.empty());
+  ASSERT_EQ(sqlite.size(), postgres.size());
+  for (std::size_t i = 0; i < sqlite.size(); ++i) {
+    SCOPED_TRACE("migration " + std::string(sqlite[i].name));
+    EXPECT_EQ(sqlite[i].version, static_cast<int>(i) + 1);  // 1, 2, 3, ... none skipped
+    EXPECT_EQ(postgres[i].version, sqlite[i].version);
+    EXPECT_EQ(postgres[i].name, sqlite[i].name);
+    EXPECT_FALSE(sqlite[i].sql.empty());
+    EXPECT_FALSE(postgres[i].sql.empty());
+  }
+  EXPECT_EQ(latest_schema_version(), sqlite.back().version);
+}
 
 // --- SQLite only: what the Store interface cannot reach ---------------------------------
 
@@ -1089,7 +1412,7 @@ TEST_F(SqliteStoreTest, FileThatIsNotADatabaseIsRefused) {
 
 TEST_F(SqliteStoreTest, UnmigratedStoreSaysToMigrate) {
   ASSERT_OK_AND_ASSIGN(store, open_store(db_->url()));
-  auto added = store->add_customer(new_customer("+15551230001"));
+  auto added = store->add_customer(new_customer("+15551230001"), kNow);
   ASSERT_FALSE(added.ok());
   EXPECT_EQ(added.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_THAT(added.error().message, HasSubstr("autovoice migrate"));
@@ -1098,7 +1421,7 @@ TEST_F(SqliteStoreTest, UnmigratedStoreSaysToMigrate) {
 TEST_F(SqliteStoreTest, InMemoryDatabaseWorks) {
   ASSERT_OK_AND_ASSIGN(store, open_store("sqlite::memory:"));
   ASSERT_OK(store->migrate());
-  ASSERT_OK_AND_ASSIGN(added, store->add_customer(new_customer("+15551230001")));
+  ASSERT_OK_AND_ASSIGN(added, store->add_customer(new_customer("+15551230001"), kNow));
   ASSERT_OK_AND_ASSIGN(loaded, store->customer(added.id));
   EXPECT_EQ(loaded, added);
 }
@@ -1109,8 +1432,8 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileWriteConcurrently) {
   ASSERT_OK_AND_ASSIGN(first, open_store(db_->url()));
   ASSERT_OK(first->migrate());
   ASSERT_OK_AND_ASSIGN(second, open_store(db_->url()));
-  ASSERT_OK_AND_ASSIGN(owner, first->add_customer(new_customer("+15551230001")));
-  ASSERT_OK_AND_ASSIGN(vehicle, first->add_vehicle(new_vehicle(owner.id)));
+  ASSERT_OK_AND_ASSIGN(owner, first->add_customer(new_customer("+15551230001"), kNow));
+  ASSERT_OK_AND_ASSIGN(vehicle, first->add_vehicle(new_vehicle(owner.id), kNow));
 
   constexpr int kThreadsPerStore = 3;
   constexpr int kBatches = 20;
@@ -1138,6 +1461,91 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileWriteConcurrently) {
   ASSERT_OK_AND_ASSIGN(
       all, second->list_appointments(appointments_in_page(Page{.limit = 10000, .offset = 0})));
   EXPECT_EQ(all.size(), static_cast<std::size_t>(2 * kThreadsPerStore * kBatches * 10));
+}
+
+// --- SQLite only: one worker per file -------------------------------------------------
+
+TEST_F(SqliteStoreTest, SecondWorkerOnOneFileIsRefusedNamingTheHolder) {
+  ASSERT_OK_AND_ASSIGN(first, open_store(db_->url()));
+  ASSERT_OK_AND_ASSIGN(second, open_store(db_->url()));  // as another process would
+  ASSERT_OK_AND_ASSIGN(lock, first->lock_worker("shop-a:1234"));
+
+  for (Store* store : {second.get(), first.get()}) {
+    auto refused = store->lock_worker("shop-b:99");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+    EXPECT_THAT(refused.error().message,
+                AllOf(HasSubstr("another autovoice worker (shop-a:1234) is already running on " +
+                                std::filesystem::weakly_canonical(path_).string()),
+                      HasSubstr("SQLite serves one worker"), HasSubstr("PostgreSQL")));
+  }
+}
+
+TEST_F(SqliteStoreTest, WorkerLockIsReleasedWhenDestroyed) {
+  ASSERT_OK_AND_ASSIGN(first, open_store(db_->url()));
+  ASSERT_OK_AND_ASSIGN(second, open_store(db_->url()));
+  ASSERT_OK_AND_ASSIGN(lock, first->lock_worker("shop-a:1234"));
+  ASSERT_FALSE(second->lock_worker("shop-b:99").ok());
+
+  lock.reset();
+  ASSERT_OK_AND_ASSIGN(taken_over, second->lock_worker("shop-b:99"));
+  // The refusal now names the new holder.
+  auto refused = first->lock_worker("shop-a:1234");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message, HasSubstr("(shop-b:99)"));
+  EXPECT_THAT(refused.error().message, Not(HasSubstr("shop-a")));
+}
+
+// A worker that crashes (kill -9) leaves no lock behind: the kernel drops it.
+TEST_F(SqliteStoreTest, WorkerLockIsReleasedWhenTheProcessDies) {
+  ASSERT_OK_AND_ASSIGN(store, open_store(db_->url()));
+  std::array<int, 2> ready{};
+  ASSERT_EQ(::pipe(ready.data()), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Only the lock file is touched here, never the parent's SQLite connection.
+    auto lock = store->lock_worker("doomed:1");
+    const char status = lock.ok() ? 'y' : 'n';
+    if (::write(ready[1], &status, 1) != 1) ::_exit(1);
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  char status = 0;
+  ASSERT_EQ(::read(ready[0], &status, 1), 1);
+  ::close(ready[0]);
+  EXPECT_EQ(status, 'y');
+  auto while_alive = store->lock_worker("survivor:2");
+  ::kill(child, SIGKILL);
+  int wait_status = 0;
+  ASSERT_EQ(::waitpid(child, &wait_status, 0), child);
+  ASSERT_FALSE(while_alive.ok());
+  EXPECT_THAT(while_alive.error().message, HasSubstr("doomed:1"));
+
+  ASSERT_OK_AND_ASSIGN(after_death, store->lock_worker("survivor:2"));
+  EXPECT_NE(after_death, nullptr);
+}
+
+TEST_F(SqliteStoreTest, InMemoryDatabaseLetsItsWorkerLock) {
+  ASSERT_OK_AND_ASSIGN(store, open_store("sqlite::memory:"));
+  ASSERT_OK_AND_ASSIGN(lock, store->lock_worker("shop-a:1234"));
+  ASSERT_OK_AND_ASSIGN(another, store->lock_worker("shop-b:99"));  // no file to share
+}
+
+TEST_F(SqliteStoreTest, LongFireDetailIsCutAtACharacterBoundary) {
+  ASSERT_OK_AND_ASSIGN(store, open_store(db_->url()));
+  ASSERT_OK(store->migrate());
+  std::string two_byte_characters;
+  for (int i = 0; i < 600; ++i) two_byte_characters += "é";
+  // 1201 bytes: the 1000-byte limit falls inside an "é", which is left out whole.
+  ASSERT_OK(store->finish_fire(kJob, kFire, "host-a:1", FireOutcome::kSkipped,
+                               "x" + two_byte_characters, kNow));
+  std::string expected = "x";
+  for (int i = 0; i < 499; ++i) expected += "é";
+  EXPECT_EQ(raw_query_text("SELECT detail FROM job_fires"), expected);
+  EXPECT_EQ(raw_query_text("SELECT state || ' by ' || worker FROM job_fires"),
+            "skipped by host-a:1");
 }
 
 }  // namespace

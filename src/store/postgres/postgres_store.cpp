@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <exception>
 #include <initializer_list>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,6 +25,7 @@
 #include <pqxx/pqxx>
 
 #include "domain/phone.h"
+#include "domain/time.h"
 #include "store/postgres/connection_pool.h"
 #include "store/postgres/postgres_url.h"
 
@@ -297,6 +300,117 @@ Error vehicle_of_other_customer(VehicleId vehicle, CustomerId owner, CustomerId 
                                           ", not customer " + std::to_string(wanted));
 }
 
+// --- job fires and workers ----------------------------------------------------------------
+
+// A fire's detail (a failed job's message) is kept, but not without bound.
+constexpr std::size_t kMaxDetailBytes = 1000;
+
+Status require_name(const char* field, std::string_view value) {
+  if (!value.empty()) return ok_status();
+  return Error::invalid(field, std::string(field) + " must not be empty");
+}
+
+Status check_fire_names(std::string_view job, std::string_view worker) {
+  if (auto s = require_name("job", job); !s) return s;
+  return require_name("worker", worker);
+}
+
+Status check_lease(std::chrono::seconds lease) {
+  if (lease > std::chrono::seconds::zero()) return ok_status();
+  return Error::invalid("lease",
+                        "lease of " + std::to_string(lease.count()) + " s must be positive");
+}
+
+// Length of the valid UTF-8 sequence starting at text[i]; 0 when it is not one.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  std::size_t length = 0;
+  unsigned char min_second = 0x80;
+  unsigned char max_second = 0xBF;
+  if (lead >= 0x01 && lead <= 0x7F) return 1;  // NUL is not storable in text
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) min_second = 0xA0;  // no overlong forms
+    if (lead == 0xED) max_second = 0x9F;  // no surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) min_second = 0x90;
+    if (lead == 0xF4) max_second = 0x8F;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < min_second || byte(i + 1) > max_second) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return length;
+}
+
+// `detail` as text PostgreSQL accepts (NUL and invalid UTF-8 become '?'), cut
+// to at most kMaxDetailBytes between characters. A job's error message must
+// never stop its outcome being recorded.
+std::string stored_detail(std::string_view detail) {
+  std::string out;
+  out.reserve(std::min(detail.size(), kMaxDetailBytes));
+  for (std::size_t i = 0; i < detail.size();) {
+    const std::size_t length = utf8_sequence_length(detail, i);
+    if (out.size() + std::max<std::size_t>(length, 1) > kMaxDetailBytes) break;
+    if (length > 0) {
+      out.append(detail.substr(i, length));
+    } else {
+      out.push_back('?');
+    }
+    i += std::max<std::size_t>(length, 1);
+  }
+  return out;
+}
+
+// One row of job_fires, as far as claims care.
+struct StoredFire {
+  std::string worker;
+  std::string state;  // "running", or the FireOutcome it finished with
+  TimePoint lease_until;
+};
+
+FireClaim claim_from(const StoredFire& row, std::string_view worker) {
+  if (row.state != "running") return FireClaim{FireClaim::State::kDone, TimePoint{}};
+  if (row.worker == worker) return FireClaim{FireClaim::State::kClaimed, row.lease_until};
+  return FireClaim{FireClaim::State::kHeldElsewhere, row.lease_until};
+}
+
+// Why `worker` may not renew or finish the fire `row` describes (nullopt: no row).
+Error fire_conflict(std::string_view job, TimePoint fire_time, std::string_view worker,
+                    const std::optional<StoredFire>& row) {
+  std::string message = "the fire of job '" + std::string(job) + "' at " + format_utc(fire_time);
+  if (!row) {
+    message += " was never claimed";
+  } else if (row->state != "running") {
+    message += " has already finished (" + row->state + ")";
+  } else {
+    message += " is held by worker '" + row->worker + "' until " + format_utc(row->lease_until);
+  }
+  return Error::conflict(message + ", not by worker '" + std::string(worker) + "'");
+}
+
+constexpr const char* kLoadFireSql =
+    "SELECT worker, state, extract(epoch from lease_until)::bigint FROM job_fires"
+    " WHERE job = $1 AND fire_time = to_timestamp($2::bigint)";
+
+std::optional<StoredFire> load_fire(pqxx::transaction_base& tx, std::string_view job,
+                                    TimePoint fire_time) {
+  const auto r = tx.exec_params(kLoadFireSql, std::string(job), epoch(fire_time));
+  if (r.empty()) return std::nullopt;
+  return StoredFire{r[0][0].c_str(), r[0][1].c_str(), time_from(r[0][2])};
+}
+
+// PostgreSQL shares fires out through claim_fire, so a worker holds nothing
+// (and costs no connection).
+class SharedWorkerLock final : public WorkerLock {};
+
 // Builds "... $1 ... $2" with the parameters beside it, for the list queries
 // whose filters vary.
 class QueryBuilder {
@@ -334,13 +448,13 @@ class PostgresStore final : public Store {
   Result<MigrationReport> migrate() override;
   Result<int> schema_version() override;
 
-  Result<Customer> add_customer(const Customer& c) override;
+  Result<Customer> add_customer(const Customer& c, TimePoint now) override;
   Result<Customer> customer(CustomerId id) override;
   Result<std::optional<Customer>> customer_by_phone(const PhoneNumber& phone) override;
   Result<std::vector<Customer>> list_customers(Page page) override;
   Result<Customer> set_customer_opt_out(CustomerId id, bool opted_out, TimePoint at) override;
 
-  Result<Vehicle> add_vehicle(const Vehicle& v) override;
+  Result<Vehicle> add_vehicle(const Vehicle& v, TimePoint now) override;
   Result<Vehicle> vehicle(VehicleId id) override;
   Result<std::vector<Vehicle>> list_vehicles(std::optional<CustomerId> customer_id,
                                              Page page) override;
@@ -357,6 +471,16 @@ class PostgresStore final : public Store {
   Result<CallLog> add_call_log(const CallLog& c, TimePoint now) override;
   Result<CallLog> call_log_by_sid(std::string_view call_sid) override;
   Result<std::vector<CallLog>> list_call_logs(const CallLogQuery& q) override;
+
+  Result<std::optional<TimePoint>> last_finished_fire(std::string_view job) override;
+  Result<FireClaim> claim_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
+                               TimePoint now, std::chrono::seconds lease) override;
+  Status renew_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
+                    TimePoint now, std::chrono::seconds lease) override;
+  Status finish_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
+                     FireOutcome outcome, std::string_view detail, TimePoint now) override;
+
+  Result<std::unique_ptr<WorkerLock>> lock_worker(std::string_view worker) override;
 
  private:
   // Runs fn(lease) on a pooled connection and turns every exception into an
@@ -487,7 +611,7 @@ Result<MigrationReport> PostgresStore::migrate() {
 
 // --- customers -----------------------------------------------------------------------
 
-Result<Customer> PostgresStore::add_customer(const Customer& c) {
+Result<Customer> PostgresStore::add_customer(const Customer& c, TimePoint now) {
   if (auto s = validate(c); !s) return std::move(s).error();
   return with_connection([&](ConnectionPool::Lease& lease) -> Result<Customer> {
     pqxx::work tx(lease.connection());
@@ -497,18 +621,18 @@ Result<Customer> PostgresStore::add_customer(const Customer& c) {
         "INSERT INTO customers (first_name, last_name, phone, email, time_zone, opted_out,"
         " opted_out_at, created_at)"
         " VALUES ($1, $2, $3, $4, $5, $6::boolean, to_timestamp($7::bigint),"
-        "  date_trunc('second', statement_timestamp()))"
+        "  to_timestamp($8::bigint))"
         " ON CONFLICT (phone) DO NOTHING"
-        " RETURNING id, extract(epoch from created_at)::bigint",
+        " RETURNING id",
         c.first_name, c.last_name, c.phone.str(), c.email, c.time_zone, c.opted_out,
-        epoch(c.opted_out_at));
+        epoch(c.opted_out_at), epoch(now));
     if (r.empty()) {
       return Error::conflict("a customer with phone " + c.phone.masked() + " already exists");
     }
     tx.commit();
     Customer stored = c;
     stored.id = r[0][0].as<CustomerId>();
-    stored.created_at = time_from(r[0][1]);
+    stored.created_at = now;
     return stored;
   });
 }
@@ -563,22 +687,22 @@ Result<Customer> PostgresStore::set_customer_opt_out(CustomerId id, bool opted_o
 
 // --- vehicles ------------------------------------------------------------------------
 
-Result<Vehicle> PostgresStore::add_vehicle(const Vehicle& v) {
+Result<Vehicle> PostgresStore::add_vehicle(const Vehicle& v, TimePoint now) {
   if (auto s = validate(v); !s) return std::move(s).error();
   return with_connection([&](ConnectionPool::Lease& lease) -> Result<Vehicle> {
     pqxx::work tx(lease.connection());
     const auto r = tx.exec_params(
         "INSERT INTO vehicles (customer_id, year, make, model, vin, plate, created_at)"
         " SELECT $1::bigint, $2::integer, $3::text, $4::text, $5::text, $6::text,"
-        "  date_trunc('second', statement_timestamp())"
+        "  to_timestamp($7::bigint)"
         " WHERE EXISTS (SELECT 1 FROM customers WHERE id = $1::bigint)"
-        " RETURNING id, extract(epoch from created_at)::bigint",
-        v.customer_id, v.year, v.make, v.model, v.vin, v.plate);
+        " RETURNING id",
+        v.customer_id, v.year, v.make, v.model, v.vin, v.plate, epoch(now));
     if (r.empty()) return customer_missing(v.customer_id);
     tx.commit();
     Vehicle stored = v;
     stored.id = r[0][0].as<VehicleId>();
-    stored.created_at = time_from(r[0][1]);
+    stored.created_at = now;
     return stored;
   });
 }
@@ -875,6 +999,108 @@ Result<std::vector<CallLog>> PostgresStore::list_call_logs(const CallLogQuery& q
     const auto r = tx.exec_params(query.sql(), pqxx::prepare::make_dynamic_params(query.params()));
     return rows_to<CallLog>(r, call_log_from);
   });
+}
+
+// --- scheduled job fires ----------------------------------------------------------------
+
+Result<std::optional<TimePoint>> PostgresStore::last_finished_fire(std::string_view job) {
+  if (auto s = require_name("job", job); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<std::optional<TimePoint>> {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_params(
+        "SELECT extract(epoch from MAX(fire_time))::bigint FROM job_fires"
+        " WHERE job = $1 AND state <> 'running'",
+        std::string(job));
+    return optional_time_from(r[0][0]);
+  });
+}
+
+Result<FireClaim> PostgresStore::claim_fire(std::string_view job, TimePoint fire_time,
+                                            std::string_view worker, TimePoint now,
+                                            std::chrono::seconds lease) {
+  if (auto s = check_fire_names(job, worker); !s) return std::move(s).error();
+  if (auto s = check_lease(lease); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& conn) -> Result<FireClaim> {
+    pqxx::work tx(conn.connection());
+    // Takes the fire when it is new, already `worker`'s, or its holder's lease
+    // has run out; changes nothing otherwise. Concurrent claims queue on the
+    // primary key, and ON CONFLICT locks the row even when it changes nothing,
+    // so the row read back (a new snapshot) is the final word on who holds it.
+    tx.exec_params(
+        "INSERT INTO job_fires (job, fire_time, worker, state, claimed_at, lease_until)"
+        " VALUES ($1, to_timestamp($2::bigint), $3, 'running', to_timestamp($4::bigint),"
+        "  to_timestamp($5::bigint))"
+        " ON CONFLICT (job, fire_time) DO UPDATE SET worker = excluded.worker,"
+        "  claimed_at = CASE WHEN job_fires.worker = excluded.worker THEN job_fires.claimed_at"
+        "   ELSE excluded.claimed_at END,"
+        "  lease_until = excluded.lease_until"
+        " WHERE job_fires.state = 'running' AND (job_fires.worker = excluded.worker"
+        "  OR job_fires.lease_until <= excluded.claimed_at)",
+        std::string(job), epoch(fire_time), std::string(worker), epoch(now), epoch(now + lease));
+    const auto stored = load_fire(tx, job, fire_time);
+    if (!stored) return Error::internal("claim_fire: the claimed fire row is missing");
+    tx.commit();
+    return claim_from(*stored, worker);
+  });
+}
+
+Status PostgresStore::renew_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
+                                 TimePoint now, std::chrono::seconds lease) {
+  if (auto s = check_fire_names(job, worker); !s) return s;
+  if (auto s = check_lease(lease); !s) return s;
+  return with_connection([&](ConnectionPool::Lease& conn) -> Status {
+    pqxx::work tx(conn.connection());
+    const auto r = tx.exec_params(
+        "UPDATE job_fires SET lease_until = to_timestamp($4::bigint)"
+        " WHERE job = $1 AND fire_time = to_timestamp($2::bigint) AND worker = $3"
+        "  AND state = 'running' RETURNING 1",
+        std::string(job), epoch(fire_time), std::string(worker), epoch(now + lease));
+    if (r.empty()) return fire_conflict(job, fire_time, worker, load_fire(tx, job, fire_time));
+    tx.commit();
+    return ok_status();
+  });
+}
+
+Status PostgresStore::finish_fire(std::string_view job, TimePoint fire_time,
+                                  std::string_view worker, FireOutcome outcome,
+                                  std::string_view detail, TimePoint now) {
+  if (auto s = check_fire_names(job, worker); !s) return s;
+  const std::string kept = stored_detail(detail);
+  return with_connection([&](ConnectionPool::Lease& conn) -> Status {
+    pqxx::work tx(conn.connection());
+    pqxx::result r;
+    if (outcome == FireOutcome::kSkipped) {
+      // Needs no claim: creates the row, or takes over one nobody holds live.
+      r = tx.exec_params(
+          "INSERT INTO job_fires (job, fire_time, worker, state, claimed_at, lease_until,"
+          "  finished_at, detail)"
+          " VALUES ($1, to_timestamp($2::bigint), $3, 'skipped', to_timestamp($4::bigint),"
+          "  to_timestamp($4::bigint), to_timestamp($4::bigint), $5)"
+          " ON CONFLICT (job, fire_time) DO UPDATE SET worker = excluded.worker,"
+          "  state = excluded.state, finished_at = excluded.finished_at, detail = excluded.detail"
+          " WHERE job_fires.state = 'running' AND (job_fires.worker = excluded.worker"
+          "  OR job_fires.lease_until <= excluded.finished_at)"
+          " RETURNING 1",
+          std::string(job), epoch(fire_time), std::string(worker), epoch(now), kept);
+    } else {
+      r = tx.exec_params(
+          "UPDATE job_fires SET state = $4, finished_at = to_timestamp($5::bigint), detail = $6"
+          " WHERE job = $1 AND fire_time = to_timestamp($2::bigint) AND worker = $3"
+          "  AND state = 'running' RETURNING 1",
+          std::string(job), epoch(fire_time), std::string(worker), std::string(to_string(outcome)),
+          epoch(now), kept);
+    }
+    if (r.empty()) return fire_conflict(job, fire_time, worker, load_fire(tx, job, fire_time));
+    tx.commit();
+    return ok_status();
+  });
+}
+
+// --- workers -----------------------------------------------------------------------------
+
+Result<std::unique_ptr<WorkerLock>> PostgresStore::lock_worker(std::string_view worker) {
+  if (auto s = require_name("worker", worker); !s) return std::move(s).error();
+  return std::unique_ptr<WorkerLock>(std::make_unique<SharedWorkerLock>());
 }
 
 }  // namespace

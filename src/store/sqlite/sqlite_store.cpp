@@ -6,14 +6,24 @@
 // other processes (serve and worker share a file) read while one writes;
 // busy_timeout makes a writer wait out another process's write instead of
 // failing at once.
+//
+// One worker per database file: lock_worker() holds an advisory lock (flock)
+// on "<path>-worker.lock", which the kernel releases when the process dies.
 
 #include "store/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -22,6 +32,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "domain/time.h"
 
 namespace autovoice {
 namespace {
@@ -37,13 +49,7 @@ constexpr std::size_t kMaxQuotedLength = 64;
 std::int64_t to_db(TimePoint t) { return t.time_since_epoch().count(); }
 TimePoint from_db(std::int64_t seconds) { return TimePoint{std::chrono::seconds{seconds}}; }
 
-// The Store interface gives add_customer and add_vehicle no `now` (the other
-// writes take one), so their creation time is the system clock's.
-TimePoint wall_clock_now() {
-  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
-std::string quoted(std::string_view text) {
+std::string in_quotes(std::string_view text) {
   return "'" + std::string(text.substr(0, kMaxQuotedLength)) + "'";
 }
 
@@ -359,6 +365,174 @@ std::string select_from(std::string_view columns, std::string_view table, std::s
   return sql;
 }
 
+// --- job fires and workers ------------------------------------------------------------
+
+// A fire's detail (a failed job's message) is kept, but not without bound.
+constexpr std::size_t kMaxDetailBytes = 1000;
+// How much of a worker lock file is read back to name its holder.
+constexpr std::size_t kMaxHolderBytes = 256;
+
+Status require_name(const char* field, std::string_view value) {
+  if (!value.empty()) return ok_status();
+  return Error::invalid(field, std::string(field) + " must not be empty");
+}
+
+Status check_fire_names(std::string_view job, std::string_view worker) {
+  if (auto s = require_name("job", job); !s) return s;
+  return require_name("worker", worker);
+}
+
+Status check_lease(std::chrono::seconds lease) {
+  if (lease > std::chrono::seconds::zero()) return ok_status();
+  return Error::invalid("lease",
+                        "lease of " + std::to_string(lease.count()) + " s must be positive");
+}
+
+// At most kMaxDetailBytes of `detail`, never ending inside a UTF-8 character.
+std::string_view stored_detail(std::string_view detail) {
+  if (detail.size() <= kMaxDetailBytes) return detail;
+  std::size_t end = kMaxDetailBytes;
+  while (end > 0 && (static_cast<unsigned char>(detail[end]) & 0xC0) == 0x80) --end;
+  return detail.substr(0, end);
+}
+
+// One row of job_fires, as far as claims care.
+struct StoredFire {
+  std::string worker;
+  std::string state;  // "running", or the FireOutcome it finished with
+  TimePoint lease_until;
+};
+
+FireClaim claim_from(const StoredFire& row, std::string_view worker) {
+  if (row.state != "running") return FireClaim{FireClaim::State::kDone, TimePoint{}};
+  if (row.worker == worker) return FireClaim{FireClaim::State::kClaimed, row.lease_until};
+  return FireClaim{FireClaim::State::kHeldElsewhere, row.lease_until};
+}
+
+// Why `worker` may not renew or finish the fire `row` describes (nullopt: no row).
+Error fire_conflict(std::string_view job, TimePoint fire_time, std::string_view worker,
+                    const std::optional<StoredFire>& row) {
+  std::string message = "the fire of job " + in_quotes(job) + " at " + format_utc(fire_time);
+  if (!row) {
+    message += " was never claimed";
+  } else if (row->state != "running") {
+    message += " has already finished (" + row->state + ")";
+  } else {
+    message +=
+        " is held by worker " + in_quotes(row->worker) + " until " + format_utc(row->lease_until);
+  }
+  return Error::conflict(message + ", not by worker " + in_quotes(worker));
+}
+
+// A file descriptor, closed when destroyed.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(FileDescriptor&&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The one worker of a database file: an exclusive flock on its lock file,
+// which holds the worker's id for whoever is refused. Closing the file (here,
+// or the kernel when the process dies) releases the lock.
+class FileWorkerLock final : public WorkerLock {
+ public:
+  explicit FileWorkerLock(FileDescriptor file) : file_(std::move(file)) {}
+  ~FileWorkerLock() override {
+    // Leaves no stale id behind. A failure is harmless: the next holder
+    // overwrites the id, and closing the file releases the lock regardless.
+    [[maybe_unused]] const int cleared = ::ftruncate(file_.get(), 0);
+  }
+
+ private:
+  FileDescriptor file_;
+};
+
+// An in-memory database belongs to one Store, so it has no other worker to refuse.
+class InMemoryWorkerLock final : public WorkerLock {};
+
+std::string errno_text(int error) { return std::strerror(error); }
+
+// The database's path with symlinks resolved, so that every path to one
+// database finds the same worker lock beside it.
+std::string canonical_path(const std::string& db_path) {
+  std::error_code ec;
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(db_path, ec);
+  return ec ? db_path : canonical.string();
+}
+
+// The worker id a lock file holds; empty when it cannot be read.
+std::string lock_holder(int fd) {
+  std::array<char, kMaxHolderBytes> buffer{};
+  const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), 0);
+  if (n <= 0) return {};
+  std::string holder(buffer.data(), static_cast<std::size_t>(n));
+  while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+  return holder;
+}
+
+Result<std::unique_ptr<WorkerLock>> lock_worker_file(const std::string& db_path,
+                                                     std::string_view worker) {
+  const std::string db_name = canonical_path(db_path);
+  const std::string path = db_name + "-worker.lock";
+  FileDescriptor file(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (file.get() < 0) {
+    return Error::unavailable("cannot open the worker lock file '" + path +
+                              "': " + errno_text(errno));
+  }
+  int rc = 0;
+  do {
+    rc = ::flock(file.get(), LOCK_EX | LOCK_NB);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    const int error = errno;
+    if (error != EWOULDBLOCK) {
+      return Error::unavailable("cannot lock the worker lock file '" + path +
+                                "': " + errno_text(error));
+    }
+    const std::string holder = lock_holder(file.get());
+    return Error::precondition("another autovoice worker" +
+                               (holder.empty() ? std::string() : " (" + holder + ")") +
+                               " is already running on " + db_name +
+                               "; SQLite serves one worker — use PostgreSQL for several");
+  }
+  const std::string id = std::string(worker) + "\n";
+  if (::ftruncate(file.get(), 0) != 0 ||
+      ::pwrite(file.get(), id.data(), id.size(), 0) != static_cast<ssize_t>(id.size())) {
+    return Error::unavailable("cannot write the worker id to '" + path + "': " + errno_text(errno));
+  }
+  return std::unique_ptr<WorkerLock>(std::make_unique<FileWorkerLock>(std::move(file)));
+}
+
+constexpr std::string_view kSkipFireSql =
+    "INSERT INTO job_fires (job, fire_time, worker, state, claimed_at, lease_until, finished_at, "
+    "detail) VALUES (?, ?, ?, 'skipped', ?, ?, ?, ?) "
+    "ON CONFLICT (job, fire_time) DO UPDATE SET worker = excluded.worker, state = excluded.state, "
+    "finished_at = excluded.finished_at, detail = excluded.detail "
+    "WHERE job_fires.state = 'running' AND (job_fires.worker = excluded.worker OR "
+    "job_fires.lease_until <= excluded.finished_at) RETURNING 1";
+constexpr std::string_view kFinishFireSql =
+    "UPDATE job_fires SET state = ?, finished_at = ?, detail = ? "
+    "WHERE job = ? AND fire_time = ? AND worker = ? AND state = 'running' RETURNING 1";
+
+// Runs a write that ends in "RETURNING 1" to completion; true when it changed a row.
+Result<bool> run_returning(Query& q, std::string_view what) {
+  auto row = q.step(what);
+  if (!row) return std::move(row).error();
+  if (!*row) return false;
+  if (auto s = q.run(what); !s) return std::move(s).error();
+  return true;
+}
+
 struct StringHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -446,11 +620,11 @@ class SqliteStore final : public Store {
 
   // --- customers -----------------------------------------------------------------
 
-  Result<Customer> add_customer(const Customer& c) override {
+  Result<Customer> add_customer(const Customer& c, TimePoint now) override {
     return serialized([&]() -> Result<Customer> {
       if (auto s = validate(c); !s) return std::move(s).error();
       Customer stored = c;
-      stored.created_at = wall_clock_now();
+      stored.created_at = now;
       auto q = query(
           "INSERT INTO customers (first_name, last_name, phone, email, time_zone, opted_out, "
           "opted_out_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -521,12 +695,12 @@ class SqliteStore final : public Store {
 
   // --- vehicles ------------------------------------------------------------------
 
-  Result<Vehicle> add_vehicle(const Vehicle& v) override {
+  Result<Vehicle> add_vehicle(const Vehicle& v, TimePoint now) override {
     return serialized([&]() -> Result<Vehicle> {
       if (auto s = validate(v); !s) return std::move(s).error();
       if (auto s = require_customer(v.customer_id); !s) return std::move(s).error();
       Vehicle stored = v;
-      stored.created_at = wall_clock_now();
+      stored.created_at = now;
       auto q = query(
           "INSERT INTO vehicles (customer_id, year, make, model, vin, plate, created_at) "
           "VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -727,7 +901,7 @@ class SqliteStore final : public Store {
           .bind(now);
       if (auto s = q->run("add call log"); !s) {
         if (s.error().code == ErrorCode::kConflict) {
-          Error e = Error::conflict("call_sid " + quoted(c.call_sid) + " is already logged");
+          Error e = Error::conflict("call_sid " + in_quotes(c.call_sid) + " is already logged");
           e.field = "call_sid";
           return e;
         }
@@ -748,8 +922,9 @@ class SqliteStore final : public Store {
       auto q = query(sql);
       if (!q) return std::move(q).error();
       q->bind(call_sid);
-      return single<CallLog>(*q, read_call_log, "load call log",
-                             Error::not_found("call_sid " + quoted(call_sid) + " is not logged"));
+      return single<CallLog>(
+          *q, read_call_log, "load call log",
+          Error::not_found("call_sid " + in_quotes(call_sid) + " is not logged"));
     });
   }
 
@@ -767,6 +942,104 @@ class SqliteStore final : public Store {
       if (filter.appointment_id) q->bind(*filter.appointment_id);
       q->bind(filter.page.limit).bind(filter.page.offset);
       return collect<CallLog>(*q, read_call_log, "list call logs");
+    });
+  }
+
+  // --- scheduled job fires ---------------------------------------------------------
+
+  Result<std::optional<TimePoint>> last_finished_fire(std::string_view job) override {
+    return serialized([&]() -> Result<std::optional<TimePoint>> {
+      if (auto s = require_name("job", job); !s) return std::move(s).error();
+      auto q = query("SELECT MAX(fire_time) FROM job_fires WHERE job = ? AND state <> 'running'");
+      if (!q) return std::move(q).error();
+      q->bind(job);
+      auto row = q->step("last finished fire");
+      if (!row) return std::move(row).error();
+      if (!*row) return std::optional<TimePoint>{};
+      return q->optional_time(0);
+    });
+  }
+
+  Result<FireClaim> claim_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
+                               TimePoint now, std::chrono::seconds lease) override {
+    return serialized([&]() -> Result<FireClaim> {
+      if (auto s = check_fire_names(job, worker); !s) return std::move(s).error();
+      if (auto s = check_lease(lease); !s) return std::move(s).error();
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return std::move(s).error();
+      // Takes the fire when it is new, already `worker`'s, or its holder's
+      // lease has run out; changes nothing otherwise. The row read back says which.
+      auto q = query(
+          "INSERT INTO job_fires (job, fire_time, worker, state, claimed_at, lease_until) "
+          "VALUES (?, ?, ?, 'running', ?, ?) "
+          "ON CONFLICT (job, fire_time) DO UPDATE SET worker = excluded.worker, "
+          "claimed_at = CASE WHEN job_fires.worker = excluded.worker THEN job_fires.claimed_at "
+          "ELSE excluded.claimed_at END, lease_until = excluded.lease_until "
+          "WHERE job_fires.state = 'running' AND (job_fires.worker = excluded.worker OR "
+          "job_fires.lease_until <= excluded.claimed_at)");
+      if (!q) return std::move(q).error();
+      q->bind(job).bind(fire_time).bind(worker).bind(now).bind(now + lease);
+      if (auto s = q->run("claim fire"); !s) return std::move(s).error();
+      auto stored = load_fire(job, fire_time);
+      if (!stored) return std::move(stored).error();
+      if (!*stored) return Error::internal("claim_fire: the claimed fire row is missing");
+      if (auto s = tx.commit(); !s) return std::move(s).error();
+      return claim_from(**stored, worker);
+    });
+  }
+
+  Status renew_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
+                    TimePoint now, std::chrono::seconds lease) override {
+    return serialized([&]() -> Status {
+      if (auto s = check_fire_names(job, worker); !s) return s;
+      if (auto s = check_lease(lease); !s) return s;
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return s;
+      auto q = query(
+          "UPDATE job_fires SET lease_until = ? "
+          "WHERE job = ? AND fire_time = ? AND worker = ? AND state = 'running' RETURNING 1");
+      if (!q) return std::move(q).error();
+      q->bind(now + lease).bind(job).bind(fire_time).bind(worker);
+      auto renewed = run_returning(*q, "renew fire");
+      if (!renewed) return std::move(renewed).error();
+      if (!*renewed) return explain_fire_conflict(job, fire_time, worker);
+      return tx.commit();
+    });
+  }
+
+  Status finish_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
+                     FireOutcome outcome, std::string_view detail, TimePoint now) override {
+    return serialized([&]() -> Status {
+      if (auto s = check_fire_names(job, worker); !s) return s;
+      const std::string_view kept = stored_detail(detail);
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return s;
+      // A skip needs no claim: it creates the row, or takes over one nobody
+      // holds live. Any other outcome needs `worker`'s running claim.
+      const bool skipped = outcome == FireOutcome::kSkipped;
+      auto q = query(skipped ? kSkipFireSql : kFinishFireSql);
+      if (!q) return std::move(q).error();
+      if (skipped) {
+        q->bind(job).bind(fire_time).bind(worker).bind(now).bind(now).bind(now).bind(kept);
+      } else {
+        q->bind(to_string(outcome)).bind(now).bind(kept).bind(job).bind(fire_time).bind(worker);
+      }
+      auto finished = run_returning(*q, "finish fire");
+      if (!finished) return std::move(finished).error();
+      if (!*finished) return explain_fire_conflict(job, fire_time, worker);
+      return tx.commit();
+    });
+  }
+
+  // --- workers ---------------------------------------------------------------------
+
+  Result<std::unique_ptr<WorkerLock>> lock_worker(std::string_view worker) override {
+    return guarded([&]() -> Result<std::unique_ptr<WorkerLock>> {
+      if (auto s = require_name("worker", worker); !s) return std::move(s).error();
+      if (path_.empty() || path_ == ":memory:") {
+        return std::unique_ptr<WorkerLock>(std::make_unique<InMemoryWorkerLock>());
+      }
+      return lock_worker_file(path_, worker);
     });
   }
 
@@ -958,6 +1231,26 @@ class SqliteStore final : public Store {
         .bind(now);
     if (auto s = q->run("add appointment"); !s) return std::move(s).error();
     return AppointmentId{sqlite3_last_insert_rowid(db_)};
+  }
+
+  // REQUIRES: mutex_ is held.
+  Result<std::optional<StoredFire>> load_fire(std::string_view job, TimePoint fire_time) {
+    auto q =
+        query("SELECT worker, state, lease_until FROM job_fires WHERE job = ? AND fire_time = ?");
+    if (!q) return std::move(q).error();
+    q->bind(job).bind(fire_time);
+    auto row = q->step("load fire");
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<StoredFire>{};
+    return std::optional<StoredFire>(StoredFire{q->text(0), q->text(1), q->time(2)});
+  }
+
+  // The kConflict for a renew or finish that changed nothing.
+  // REQUIRES: mutex_ is held.
+  Error explain_fire_conflict(std::string_view job, TimePoint fire_time, std::string_view worker) {
+    auto stored = load_fire(job, fire_time);
+    if (!stored) return std::move(stored).error();
+    return fire_conflict(job, fire_time, worker, *stored);
   }
 
   static Error phone_taken(const PhoneNumber& phone) {

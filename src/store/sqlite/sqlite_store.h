@@ -1,5 +1,7 @@
 // The SQLite backend: the embedded default. WAL journal, foreign keys on, a
 // busy timeout; safe for concurrent use from several threads of one process.
+// Serves one worker per database file: lock_worker() takes an advisory lock on
+// "<path>-worker.lock" (none for ":memory:"), released with the lock or the process.
 #pragma once
 
 #include <memory>
