@@ -26,6 +26,7 @@
 
 #include "domain/phone.h"
 #include "domain/time.h"
+#include "store/store_rules.h"
 #include "store/postgres/connection_pool.h"
 #include "store/postgres/postgres_url.h"
 
@@ -34,8 +35,8 @@ namespace autovoice {
 namespace {
 
 using postgres::ConnectionPool;
+using namespace store_rules;  // the rules both backends share
 
-constexpr int kMaxPageLimit = 10000;
 // How long a caller waits for a pooled connection before kUnavailable.
 constexpr std::chrono::seconds kPoolWaitLimit{30};
 // libpq waits forever for an unroutable host unless told otherwise.
@@ -273,53 +274,15 @@ Result<std::vector<T>> rows_to(const pqxx::result& result, Result<T> (*convert)(
   return out;
 }
 
-Status check_page(const Page& page) {
-  if (page.limit < 1 || page.limit > kMaxPageLimit) {
-    return Error::invalid("limit", "limit " + std::to_string(page.limit) + " is out of range 1-" +
-                                       std::to_string(kMaxPageLimit));
-  }
-  if (page.offset < 0) {
-    return Error::invalid("offset",
-                          "offset " + std::to_string(page.offset) + " must not be negative");
-  }
-  return ok_status();
-}
 
-Error customer_missing(CustomerId id) {
-  return Error::not_found("customer " + std::to_string(id) + " does not exist");
-}
-Error vehicle_missing(VehicleId id) {
-  return Error::not_found("vehicle " + std::to_string(id) + " does not exist");
-}
-Error appointment_missing(AppointmentId id) {
-  return Error::not_found("appointment " + std::to_string(id) + " does not exist");
-}
-Error vehicle_of_other_customer(VehicleId vehicle, CustomerId owner, CustomerId wanted) {
-  return Error::invalid("vehicle_id", "vehicle " + std::to_string(vehicle) +
-                                          " belongs to customer " + std::to_string(owner) +
-                                          ", not customer " + std::to_string(wanted));
-}
 
 // --- job fires and workers ----------------------------------------------------------------
 
 // A fire's detail (a failed job's message) is kept, but not without bound.
 constexpr std::size_t kMaxDetailBytes = 1000;
 
-Status require_name(const char* field, std::string_view value) {
-  if (!value.empty()) return ok_status();
-  return Error::invalid(field, std::string(field) + " must not be empty");
-}
 
-Status check_fire_names(std::string_view job, std::string_view worker) {
-  if (auto s = require_name("job", job); !s) return s;
-  return require_name("worker", worker);
-}
 
-Status check_lease(std::chrono::seconds lease) {
-  if (lease > std::chrono::seconds::zero()) return ok_status();
-  return Error::invalid("lease",
-                        "lease of " + std::to_string(lease.count()) + " s must be positive");
-}
 
 // Length of the valid UTF-8 sequence starting at text[i]; 0 when it is not one.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
@@ -370,31 +333,8 @@ std::string stored_detail(std::string_view detail) {
 }
 
 // One row of job_fires, as far as claims care.
-struct StoredFire {
-  std::string worker;
-  std::string state;  // "running", or the FireOutcome it finished with
-  TimePoint lease_until;
-};
-
-FireClaim claim_from(const StoredFire& row, std::string_view worker) {
-  if (row.state != "running") return FireClaim{FireClaim::State::kDone, TimePoint{}};
-  if (row.worker == worker) return FireClaim{FireClaim::State::kClaimed, row.lease_until};
-  return FireClaim{FireClaim::State::kHeldElsewhere, row.lease_until};
-}
 
 // Why `worker` may not renew or finish the fire `row` describes (nullopt: no row).
-Error fire_conflict(std::string_view job, TimePoint fire_time, std::string_view worker,
-                    const std::optional<StoredFire>& row) {
-  std::string message = "the fire of job '" + std::string(job) + "' at " + format_utc(fire_time);
-  if (!row) {
-    message += " was never claimed";
-  } else if (row->state != "running") {
-    message += " has already finished (" + row->state + ")";
-  } else {
-    message += " is held by worker '" + row->worker + "' until " + format_utc(row->lease_until);
-  }
-  return Error::conflict(message + ", not by worker '" + std::string(worker) + "'");
-}
 
 constexpr const char* kLoadFireSql =
     "SELECT worker, state, extract(epoch from lease_until)::bigint FROM job_fires"
@@ -555,11 +495,6 @@ Result<int> PostgresStore::schema_version() {
   });
 }
 
-Error schema_too_new(int version) {
-  return Error::precondition("database schema is at version " + std::to_string(version) +
-                             ", newer than version " + std::to_string(latest_schema_version()) +
-                             " that this autovoice knows: upgrade autovoice");
-}
 
 Result<MigrationReport> PostgresStore::migrate() {
   MigrationReport report;
@@ -580,7 +515,7 @@ Result<MigrationReport> PostgresStore::migrate() {
   if (!start) return std::move(start).error();
   report.from_version = *start;
   report.to_version = *start;
-  if (*start > latest_schema_version()) return schema_too_new(*start);
+  if (auto s = refuse_newer_schema(*start); !s) return std::move(s).error();
 
   for (const Migration& migration : postgres_migrations()) {
     if (migration.version <= report.to_version) continue;
@@ -1114,7 +1049,7 @@ Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url, int p
   // Connects now, so an unreachable server is reported at start-up.
   auto version = store->schema_version();
   if (!version) return std::move(version).error();
-  if (*version > latest_schema_version()) return schema_too_new(*version);
+  if (auto s = refuse_newer_schema(*version); !s) return std::move(s).error();
   return std::unique_ptr<Store>(std::move(store));
 }
 

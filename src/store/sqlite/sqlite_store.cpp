@@ -34,12 +34,14 @@
 #include <vector>
 
 #include "domain/time.h"
+#include "store/store_rules.h"
 
 namespace autovoice {
 namespace {
 
+using namespace store_rules;  // the rules both backends share
+
 constexpr int kBusyTimeoutMs = 5000;
-constexpr int kMaxPageLimit = 10000;
 // 64 MiB of page cache (the default is 2 MiB): a bulk load touches four
 // indexes of appointments at random places, and spilling them to disk halved
 // add_appointments' throughput. Pages are allocated only as they are used.
@@ -82,27 +84,7 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
-Status check_page(const Page& page) {
-  if (page.limit < 1 || page.limit > kMaxPageLimit) {
-    return Error::invalid("limit", "limit " + std::to_string(page.limit) + " is out of range 1-" +
-                                       std::to_string(kMaxPageLimit));
-  }
-  if (page.offset < 0) {
-    return Error::invalid("offset",
-                          "offset " + std::to_string(page.offset) + " must not be negative");
-  }
-  return ok_status();
-}
 
-Error customer_missing(CustomerId id) {
-  return Error::not_found("customer " + std::to_string(id) + " does not exist");
-}
-Error vehicle_missing(VehicleId id) {
-  return Error::not_found("vehicle " + std::to_string(id) + " does not exist");
-}
-Error appointment_missing(AppointmentId id) {
-  return Error::not_found("appointment " + std::to_string(id) + " does not exist");
-}
 
 struct StatementDeleter {
   void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
@@ -372,21 +354,8 @@ constexpr std::size_t kMaxDetailBytes = 1000;
 // How much of a worker lock file is read back to name its holder.
 constexpr std::size_t kMaxHolderBytes = 256;
 
-Status require_name(const char* field, std::string_view value) {
-  if (!value.empty()) return ok_status();
-  return Error::invalid(field, std::string(field) + " must not be empty");
-}
 
-Status check_fire_names(std::string_view job, std::string_view worker) {
-  if (auto s = require_name("job", job); !s) return s;
-  return require_name("worker", worker);
-}
 
-Status check_lease(std::chrono::seconds lease) {
-  if (lease > std::chrono::seconds::zero()) return ok_status();
-  return Error::invalid("lease",
-                        "lease of " + std::to_string(lease.count()) + " s must be positive");
-}
 
 // At most kMaxDetailBytes of `detail`, never ending inside a UTF-8 character.
 std::string_view stored_detail(std::string_view detail) {
@@ -397,32 +366,8 @@ std::string_view stored_detail(std::string_view detail) {
 }
 
 // One row of job_fires, as far as claims care.
-struct StoredFire {
-  std::string worker;
-  std::string state;  // "running", or the FireOutcome it finished with
-  TimePoint lease_until;
-};
-
-FireClaim claim_from(const StoredFire& row, std::string_view worker) {
-  if (row.state != "running") return FireClaim{FireClaim::State::kDone, TimePoint{}};
-  if (row.worker == worker) return FireClaim{FireClaim::State::kClaimed, row.lease_until};
-  return FireClaim{FireClaim::State::kHeldElsewhere, row.lease_until};
-}
 
 // Why `worker` may not renew or finish the fire `row` describes (nullopt: no row).
-Error fire_conflict(std::string_view job, TimePoint fire_time, std::string_view worker,
-                    const std::optional<StoredFire>& row) {
-  std::string message = "the fire of job " + in_quotes(job) + " at " + format_utc(fire_time);
-  if (!row) {
-    message += " was never claimed";
-  } else if (row->state != "running") {
-    message += " has already finished (" + row->state + ")";
-  } else {
-    message +=
-        " is held by worker " + in_quotes(row->worker) + " until " + format_utc(row->lease_until);
-  }
-  return Error::conflict(message + ", not by worker " + in_quotes(worker));
-}
 
 // A file descriptor, closed when destroyed.
 class FileDescriptor {
@@ -1145,12 +1090,7 @@ class SqliteStore final : public Store {
     return q->int32(0);
   }
 
-  static Status refuse_newer(int version) {
-    if (version <= latest_schema_version()) return ok_status();
-    return Error::precondition("database schema is at version " + std::to_string(version) +
-                               ", newer than the " + std::to_string(latest_schema_version()) +
-                               " this autovoice knows: upgrade autovoice");
-  }
+  static Status refuse_newer(int version) { return refuse_newer_schema(version); }
 
   // REQUIRES: mutex_ is held.
   Result<Customer> load_customer(CustomerId id) {
@@ -1208,9 +1148,7 @@ class SqliteStore final : public Store {
     if (owner && *owner == a.customer_id) return ok_status();
     if (auto s = require_customer(a.customer_id); !s) return s;
     if (!owner) return vehicle_missing(a.vehicle_id);
-    return Error::invalid("vehicle_id", "vehicle " + std::to_string(a.vehicle_id) +
-                                            " belongs to another customer, not customer " +
-                                            std::to_string(a.customer_id));
+    return vehicle_of_other_customer(a.vehicle_id, *owner, a.customer_id);
   }
 
   // REQUIRES: mutex_ is held.
