@@ -141,14 +141,15 @@ Result<DemoSeedReport> seed_demo(Store& store, const TimeZone* shop_zone, TimePo
       } else {
         ci = 4 + next_customer++ % (customers.size() - 4);
       }
-      const Service& service = kServices[(ci + s + static_cast<std::size_t>(offset + 3)) % kServices.size()];
+      // The first customer's Civic is always in for an oil change (the test flow's appointment).
+      const Service& service =
+          ci == 0 ? kServices[0] : kServices[(ci + s + static_cast<std::size_t>(offset + 3)) % kServices.size()];
       Appointment a;
       a.customer_id = customers[ci].id;
       a.vehicle_id = vehicles[ci][s % vehicles[ci].size()].id;
       a.start = at_local(day, kSlots[s], shop_zone);
       a.duration_minutes = service.minutes;
       a.service_type = service.name;
-      if (ci == 0) a.service_type = "Oil change";
       if (a.start < now) {
         a.status = s % 4 == 3 ? AppointmentStatus::kNoShow : AppointmentStatus::kCompleted;
       } else if (is_tomorrow) {
