@@ -141,10 +141,14 @@ Result<std::optional<TimePoint>> date_member(const json::object& obj, std::strin
   TimePoint tp;
   // GCC 12 at -O3 flags a variable inside date::parse as maybe uninitialized
   // (a false positive in the third-party header, inlined here).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
   in >> date::parse("%a, %d %b %Y %T %z", tp);
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
   if (in.fail()) {
     return Error::invalid(std::string(key), "'" + text + "' is not an RFC 2822 date");
   }
