@@ -59,47 +59,9 @@ struct CarrierError {
   operator Error() const { return to_error(); }  // NOLINT(google-explicit-constructor)
 };
 
-// The value of a carrier request: a T or a CarrierError. Same shape as Result<T>.
+// The value of a carrier request: a T or a CarrierError.
 template <typename T>
-class [[nodiscard]] CarrierResult {
- public:
-  CarrierResult(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
-  CarrierResult(CarrierError error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
-
-  bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-
-  // REQUIRES: ok()
-  T& value() & {
-    assert(ok());
-    return std::get<0>(state_);
-  }
-  const T& value() const& {
-    assert(ok());
-    return std::get<0>(state_);
-  }
-  T&& value() && {
-    assert(ok());
-    return std::get<0>(std::move(state_));
-  }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-
-  // REQUIRES: !ok()
-  const CarrierError& error() const& {
-    assert(!ok());
-    return std::get<1>(state_);
-  }
-  CarrierError&& error() && {
-    assert(!ok());
-    return std::get<1>(std::move(state_));
-  }
-
- private:
-  std::variant<T, CarrierError> state_;
-};
+using CarrierResult = Result<T, CarrierError>;
 
 // Parameters of an outbound call (Twilio: POST Calls.json). Phone numbers are E.164.
 struct CallRequest {
