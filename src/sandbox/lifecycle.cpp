@@ -133,4 +133,44 @@ FormParams status_callback_params(const CallRecord& call, const StatusEvent& eve
   return params;
 }
 
+namespace {
+void sort_by_name(FormParams& params) {
+  std::stable_sort(params.begin(), params.end(),
+                   [](const auto& a, const auto& b) { return a.name < b.name; });
+}
+}  // namespace
+
+FormParams voice_request_params(const CallRecord& call, const Account& account,
+                                const FormParams& extra) {
+  FormParams params{{"AccountSid", account.sid},
+                    {"ApiVersion", std::string(kApiVersion)},
+                    {"CallSid", call.sid},
+                    {"CallStatus", call.status},
+                    {"Called", call.request.to},
+                    {"Caller", call.request.from},
+                    {"Direction", "outbound-api"},
+                    {"From", call.request.from},
+                    {"To", call.request.to}};
+  if (call.request.machine_detection_asked() && !call.answered_by.empty()) {
+    params.push_back({"AnsweredBy", call.answered_by});
+  }
+  params.insert(params.end(), extra.begin(), extra.end());
+  sort_by_name(params);
+  return params;
+}
+
+FormParams message_callback_params(const MessageRecord& message, std::string_view status,
+                                   const Account& account) {
+  FormParams params{{"AccountSid", account.sid},
+                    {"ApiVersion", std::string(kApiVersion)},
+                    {"From", message.request.from},
+                    {"MessageSid", message.sid},
+                    {"MessageStatus", std::string(status)},
+                    {"SmsSid", message.sid},
+                    {"SmsStatus", std::string(status)},
+                    {"To", message.request.to}};
+  sort_by_name(params);
+  return params;
+}
+
 }  // namespace autovoice::sandbox

@@ -93,4 +93,17 @@ void apply_event(CallRecord& call, const StatusEvent& event);
 FormParams status_callback_params(const CallRecord& call, const StatusEvent& event,
                                   int sequence_number, const Account& account);
 
+// The parameters of a voice webhook (the call's Url, a <Gather> action, a
+// <Redirect>): AccountSid, ApiVersion, CallSid, CallStatus, Called, Caller,
+// Direction (outbound-api), From, To, and AnsweredBy when MachineDetection was
+// asked; then `extra` (Digits, SpeechResult...). Sorted by name.
+FormParams voice_request_params(const CallRecord& call, const Account& account,
+                                const FormParams& extra = {});
+
+// The parameters of a message status callback for `status` (sent, delivered):
+// AccountSid, ApiVersion, From, MessageSid, MessageStatus, SmsSid, SmsStatus,
+// To. Sorted by name.
+FormParams message_callback_params(const MessageRecord& message, std::string_view status,
+                                   const Account& account);
+
 }  // namespace autovoice::sandbox

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -229,6 +230,39 @@ TEST(LifecycleTest, ProgressCallbacksCarryNoDurationAndNoAnsweredByWithoutDetect
   const FormParams busy = status_callback_params(call, {kBusyAfter, "busy", "", 0}, 2, kAccount);
   EXPECT_EQ(param(busy, "CallDuration"), "0");
   EXPECT_FALSE(param(busy, "AnsweredBy").has_value());
+}
+
+TEST(LifecycleTest, VoiceRequestsCarryTheCallAndTheGatheredInput) {
+  CallRecord call = created_call(request("Enable"));
+  call.status = "in-progress";
+  call.answered_by = "human";
+  const FormParams params =
+      voice_request_params(call, kAccount, {{"Digits", "1"}, {"FinishedOnKey", "#"}});
+  std::vector<std::string> names;
+  for (const auto& p : params) names.push_back(p.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"AccountSid", "AnsweredBy", "ApiVersion", "CallSid",
+                                             "CallStatus", "Called", "Caller", "Digits",
+                                             "Direction", "FinishedOnKey", "From", "To"}));
+  EXPECT_EQ(param(params, "CallStatus"), "in-progress");
+  EXPECT_EQ(param(params, "Digits"), "1");
+  EXPECT_EQ(param(params, "AnsweredBy"), "human");
+  // Without machine detection there is no AnsweredBy.
+  CallRecord plain = created_call(request());
+  plain.answered_by = "human";
+  EXPECT_FALSE(param(voice_request_params(plain, kAccount), "AnsweredBy").has_value());
+}
+
+TEST(LifecycleTest, MessageCallbacksNameTheMessageAndItsStatus) {
+  MessageRecord m;
+  m.sid = "SM0123456789abcdef0123456789abcdef";
+  m.request.to = "+15550100001";
+  m.request.from = "+15550109999";
+  const FormParams params = message_callback_params(m, "delivered", kAccount);
+  EXPECT_EQ(param(params, "MessageSid"), m.sid);
+  EXPECT_EQ(param(params, "MessageStatus"), "delivered");
+  EXPECT_EQ(param(params, "SmsStatus"), "delivered");
+  EXPECT_TRUE(std::is_sorted(params.begin(), params.end(),
+                             [](const auto& a, const auto& b) { return a.name < b.name; }));
 }
 
 }  // namespace

@@ -1,0 +1,208 @@
+#include "sandbox_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
+
+#include "telephony/base64.h"
+
+namespace autovoice::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+
+json::value HttpResult::json() const {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return nullptr;
+  return v;
+}
+
+HttpResult http_call(const std::string& method, const std::string& url, const std::string& body,
+                     const std::vector<std::pair<std::string, std::string>>& headers,
+                     std::chrono::milliseconds timeout) {
+  HttpResult out;
+  const auto started = std::chrono::steady_clock::now();
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) {
+    out.error = "bad url";
+    return out;
+  }
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  tcp::resolver resolver(io);
+  auto endpoints = resolver.resolve(std::string(parsed->host()), std::string(parsed->port()), ec);
+  if (!ec) {
+    stream.expires_after(timeout);
+    stream.connect(endpoints, ec);
+  }
+  if (ec) {
+    out.error = ec.message();
+    return out;
+  }
+  http::request<http::string_body> req{http::string_to_verb(method),
+                                       std::string(parsed->encoded_target()), 11};
+  req.set(http::field::host, std::string(parsed->encoded_host_and_port()));
+  for (const auto& [name, value] : headers) req.set(name, value);
+  if (!body.empty()) {
+    if (req[http::field::content_type].empty()) {
+      req.set(http::field::content_type, "application/x-www-form-urlencoded");
+    }
+    req.body() = body;
+  }
+  req.prepare_payload();
+  // Beast's tcp_stream timeout applies to each operation; give each the whole budget.
+  stream.expires_after(timeout);
+  http::write(stream, req, ec);
+  http::response<http::string_body> res;
+  beast::flat_buffer buffer;
+  if (!ec) {
+    stream.expires_after(timeout);
+    http::read(stream, buffer, res, ec);
+  }
+  out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  if (ec) {
+    out.error = ec.message();
+    return out;
+  }
+  out.status = res.result_int();
+  out.body = res.body();
+  return out;
+}
+
+std::string basic_auth(const std::string& sid, const std::string& token) {
+  const std::string raw = sid + ":" + token;
+  return "Basic " + telephony::base64_encode(
+                        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(raw.data()), raw.size()));
+}
+
+SandboxProcess::SandboxProcess(std::vector<std::string> args, std::string callees_json) {
+  const char* bin = std::getenv("AUTOVOICE_BIN");
+  if (!bin) throw std::runtime_error("AUTOVOICE_BIN is not set (the autovoice binary to test)");
+  char tmpl[] = "/tmp/autovoice-sandbox-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  const std::string port_file = dir_ + "/port";
+  std::vector<std::string> argv{bin, "sandbox", "--port", "0", "--port-file", port_file,
+                                "--record", record_path()};
+  if (!callees_json.empty()) {
+    std::ofstream(dir_ + "/callees.json") << callees_json;
+    argv.push_back("--callees");
+    argv.push_back(dir_ + "/callees.json");
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const std::string err = dir_ + "/stderr";
+    FILE* f = std::freopen(err.c_str(), "w", stderr);
+    (void)f;
+    ::setenv("TWILIO_ACCOUNT_SID", kTestAccountSid, 1);
+    ::setenv("TWILIO_AUTH_TOKEN", kTestAuthToken, 1);
+    ::setenv("AUTOVOICE_ENV_FILE", "/dev/null", 1);
+    std::vector<char*> cargs;
+    for (auto& a : argv) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    ::execv(bin, cargs.data());
+    std::_Exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(port_file);
+    int port = 0;
+    if (in >> port && port > 0) {
+      port_ = port;
+      return;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("autovoice sandbox exited at start: " + stderr_text());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("autovoice sandbox did not start: " + stderr_text());
+}
+
+SandboxProcess::~SandboxProcess() {
+  stop();
+  std::error_code ec;
+  if (!std::getenv("AUTOVOICE_KEEP_TEST_FILES")) std::filesystem::remove_all(dir_, ec);
+}
+
+int SandboxProcess::stop() {
+  if (pid_ <= 0) return 0;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string SandboxProcess::stderr_text() const {
+  std::ifstream in(dir_ + "/stderr");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string SandboxProcess::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+std::string SandboxProcess::api(const std::string& tail) const {
+  return base_url() + "/2010-04-01/Accounts/" + kTestAccountSid + "/" + tail;
+}
+
+HttpResult SandboxProcess::post_api(const std::string& tail, const std::string& form_body) const {
+  return http_call("POST", api(tail), form_body,
+                   {{"Authorization", basic_auth(kTestAccountSid, kTestAuthToken)}});
+}
+
+HttpResult SandboxProcess::get_api(const std::string& tail) const {
+  return http_call("GET", api(tail), {}, {{"Authorization", basic_auth(kTestAccountSid, kTestAuthToken)}});
+}
+
+json::value SandboxProcess::call_record(const std::string& sid) const {
+  auto r = http_call("GET", base_url() + "/sandbox/calls/" + sid);
+  if (r.status != 200) return nullptr;
+  return r.json();
+}
+
+json::value SandboxProcess::wait_for_end(const std::string& sid, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  json::value record;
+  while (std::chrono::steady_clock::now() < deadline) {
+    record = call_record(sid);
+    if (record.is_object()) {
+      const auto status = record.as_object().at("status").as_string();
+      if (status == "completed" || status == "busy" || status == "no-answer" ||
+          status == "failed" || status == "canceled") {
+        return record;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return record;
+}
+
+}  // namespace autovoice::testing
