@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "conversation/espeak_tts.h"
 #include "conversation/tts.h"
 #include "support/fake_tts.h"
 #include "telephony/mulaw.h"
@@ -18,6 +19,28 @@ namespace {
 
 using namespace std::chrono_literals;
 using autovoice::testing::FakeTts;
+
+constexpr char kGreeting[] = "Hello, this is Main Street Auto.";
+constexpr char kReminder[] =
+    "Hello, this is Main Street Auto with an automated reminder: your Honda Civic is booked "
+    "for an oil change tomorrow, Tuesday, at nine thirty in the morning. Press 1 to confirm, "
+    "2 to reschedule, or 3 to cancel.";
+
+// Root mean square of the decoded audio, in 16-bit PCM units.
+double rms(const Audio& audio) {
+  double sum = 0;
+  for (const uint8_t byte : audio.mulaw) {
+    const double s = telephony::mulaw_decode(byte);
+    sum += s * s;
+  }
+  return audio.mulaw.empty() ? 0.0 : std::sqrt(sum / static_cast<double>(audio.mulaw.size()));
+}
+
+std::unique_ptr<EspeakTts> make_espeak(EspeakOptions options = {}) {
+  auto tts = EspeakTts::create(std::move(options));
+  EXPECT_TRUE(tts.ok()) << (tts.ok() ? "" : tts.error().message);
+  return tts.ok() ? std::move(*tts) : nullptr;
+}
 
 Audio speak(Tts& tts, std::string_view text) {
   auto audio = tts.synthesize(text);
@@ -50,6 +73,142 @@ TEST(TtsTextTest, RefusesEmptyWhitespaceAndNulText) {
     EXPECT_EQ(s.error().field, "text");
   }
   EXPECT_TRUE(check_tts_text(" Yes. ").ok());
+}
+
+// --- EspeakTts ---------------------------------------------------------------
+
+TEST(EspeakTtsTest, SpeaksAGreetingAsPlausibleCallAudio) {
+  auto tts = make_espeak();
+  ASSERT_NE(tts, nullptr);
+  const Audio audio = speak(*tts, kGreeting);
+  EXPECT_GT(audio.duration(), 1000ms);
+  EXPECT_LT(audio.duration(), 5000ms);
+  EXPECT_GT(rms(audio), 500.0) << "the greeting is (nearly) silent";
+  const auto silent = std::ranges::count(audio.mulaw, telephony::kMulawSilence);
+  EXPECT_LT(silent, static_cast<std::ptrdiff_t>(audio.mulaw.size() / 2));
+}
+
+TEST(EspeakTtsTest, LongerTextGivesLongerAudio) {
+  auto tts = make_espeak();
+  ASSERT_NE(tts, nullptr);
+  const Audio greeting = speak(*tts, kGreeting);
+  const Audio reminder = speak(*tts, kReminder);
+  EXPECT_GT(reminder.duration(), greeting.duration() * 3);
+}
+
+TEST(EspeakTtsTest, FasterRateGivesShorterAudio) {
+  auto slow = make_espeak({.rate_wpm = 100});
+  auto fast = make_espeak({.rate_wpm = 300});
+  ASSERT_NE(slow, nullptr);
+  ASSERT_NE(fast, nullptr);
+  const Audio slow_audio = speak(*slow, kGreeting);
+  const Audio fast_audio = speak(*fast, kGreeting);
+  EXPECT_GT(slow_audio.duration(), fast_audio.duration() * 3 / 2);
+}
+
+TEST(EspeakTtsTest, RefusesAnUnknownVoiceNamingIt) {
+  auto tts = EspeakTts::create({.voice = "xx-nowhere"});
+  ASSERT_FALSE(tts.ok());
+  EXPECT_EQ(tts.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(tts.error().field, "voice");
+  EXPECT_NE(tts.error().message.find("xx-nowhere"), std::string::npos) << tts.error().message;
+}
+
+TEST(EspeakTtsTest, AcceptsAVoiceByLanguageTag) {
+  auto tts = make_espeak({.voice = "en-gb"});
+  ASSERT_NE(tts, nullptr);
+  EXPECT_FALSE(tts->voice_id().empty());
+  EXPECT_GT(speak(*tts, kGreeting).duration(), 1000ms);
+}
+
+TEST(EspeakTtsTest, RefusesRateAndPitchOutOfRange) {
+  struct Case {
+    EspeakOptions options;
+    const char* field;
+  };
+  const Case cases[] = {
+      {{.rate_wpm = 79}, "rate_wpm"},
+      {{.rate_wpm = 451}, "rate_wpm"},
+      {{.pitch = -1}, "pitch"},
+      {{.pitch = 101}, "pitch"},
+  };
+  for (const Case& c : cases) {
+    auto tts = EspeakTts::create(c.options);
+    ASSERT_FALSE(tts.ok()) << c.field;
+    EXPECT_EQ(tts.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(tts.error().field, c.field);
+  }
+}
+
+TEST(EspeakTtsTest, RefusesEmptyOrWhitespaceText) {
+  auto tts = make_espeak();
+  ASSERT_NE(tts, nullptr);
+  for (const char* text : {"", " ", "\n\t  "}) {
+    auto audio = tts->synthesize(text);
+    ASSERT_FALSE(audio.ok()) << "\"" << text << "\"";
+    EXPECT_EQ(audio.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(audio.error().field, "text");
+  }
+}
+
+TEST(EspeakTtsTest, RefusesTextThatProducesNoSpeech) {
+  auto tts = make_espeak();
+  ASSERT_NE(tts, nullptr);
+  auto audio = tts->synthesize("...");
+  ASSERT_FALSE(audio.ok());
+  EXPECT_EQ(audio.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(audio.error().field, "text");
+}
+
+TEST(EspeakTtsTest, RefusesTextOverTheLengthLimit) {
+  auto tts = make_espeak();
+  ASSERT_NE(tts, nullptr);
+  auto audio = tts->synthesize(std::string(kEspeakMaxTextBytes + 1, 'a'));
+  ASSERT_FALSE(audio.ok());
+  EXPECT_EQ(audio.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(audio.error().field, "text");
+}
+
+TEST(EspeakTtsTest, ReadsMarkupAsPlainText) {
+  auto tts = make_espeak();
+  ASSERT_NE(tts, nullptr);
+  // Were SSML on, the tags would vanish and both would sound the same.
+  const Audio plain = speak(*tts, "hello");
+  const Audio tagged = speak(*tts, "<speak>hello</speak>");
+  EXPECT_GT(tagged.duration(), plain.duration() * 2);
+}
+
+TEST(EspeakTtsTest, ServesFourThreadsAtOnceWithEachObjectsOptions) {
+  auto slow = make_espeak({.rate_wpm = 120});
+  auto fast = make_espeak({.voice = "en-gb", .rate_wpm = 320, .pitch = 70});
+  ASSERT_NE(slow, nullptr);
+  ASSERT_NE(fast, nullptr);
+  const std::string texts[] = {"Press one to confirm.", kReminder};
+  EspeakTts* engines[] = {slow.get(), fast.get()};
+  // Durations vary by a few samples between runs; a mix-up of options or of
+  // output between threads would change them far more than 10%.
+  std::chrono::milliseconds expected[2][2];
+  for (int e = 0; e < 2; ++e) {
+    for (int t = 0; t < 2; ++t) expected[e][t] = speak(*engines[e], texts[t]).duration();
+  }
+
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 3;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      for (int round = 0; round < kRounds; ++round) {
+        const int e = i % 2;
+        const int t = (i / 2 + round) % 2;
+        auto audio = engines[e]->synthesize(texts[t]);
+        const auto want = expected[e][t].count();
+        if (!audio.ok() || std::abs(audio->duration().count() - want) > want / 10) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 // --- CachingTts --------------------------------------------------------------
