@@ -19,6 +19,9 @@
 // XML attribute normalisation does not turn them into spaces). Bytes >= 0x80
 // pass through unchanged: callers supply UTF-8.
 //
+// telephony/twiml_reader.h reads these documents back into the same option
+// structs: parse_twiml(r.str()) gives back what was built.
+//
 // Response and GatherBody are plain values: copyable, not thread-safe to mutate
 // concurrently, cheap to build per request.
 #pragma once
