@@ -279,8 +279,9 @@ class XmlReader {
       }
       if (!space) return fail("", "expected whitespace or \"?>\" in the XML declaration");
       const std::string_view name = read_name();
-      if (name.empty())
+      if (name.empty()) {
         return fail("", "expected version, encoding or standalone in the XML declaration");
+      }
       skip_space();
       if (at_end() || peek() != '=') return fail("", "expected '=' after " + std::string(name));
       ++pos_;
@@ -458,7 +459,9 @@ class XmlReader {
     }
     while (true) {
       const bool space = skip_space();
-      if (at_end()) return fail(element.path, "unterminated start tag <" + element.name);
+      if (at_end()) {
+        return fail(element.path, "unterminated start tag <" + shown_name(element.name));
+      }
       if (starts_with("/>")) {
         pos_ += 2;
         return check_unique_attributes(element);
@@ -468,8 +471,8 @@ class XmlReader {
         break;
       }
       if (!space) {
-        return fail(element.path,
-                    "expected whitespace, '>' or '/>' in the start tag of <" + element.name + ">");
+        return fail(element.path, "expected whitespace, '>' or '/>' in the start tag of <" +
+                                      shown_name(element.name) + ">");
       }
       if (!read_attribute(element)) return false;
     }
@@ -480,7 +483,7 @@ class XmlReader {
     const std::string_view name = read_name();
     if (name.empty()) {
       return fail(element.path, "expected an attribute name, '>' or '/>' in the start tag of <" +
-                                    element.name + ">");
+                                    shown_name(element.name) + ">");
     }
     // Built on failure only: a path per attribute would cost more than the parse.
     const auto field = [&] { return element.path + "@" + std::string(name); };
@@ -519,8 +522,9 @@ class XmlReader {
     std::sort(names.begin(), names.end());
     const auto duplicate = std::adjacent_find(names.begin(), names.end());
     if (duplicate == names.end()) return true;
-    return fail(element.path + "@" + std::string(*duplicate),
-                "duplicate attribute " + quoted(*duplicate) + " on <" + element.name + ">");
+    return fail(
+        element.path + "@" + std::string(*duplicate),
+        "duplicate attribute " + quoted(*duplicate) + " on <" + shown_name(element.name) + ">");
   }
 
   // Content after the start tag, up to and including the matching end tag.
@@ -528,8 +532,9 @@ class XmlReader {
     std::map<std::string, int, std::less<>> child_counts;
     while (true) {
       if (at_end()) {
-        return fail(element.path, "unclosed element <" + element.name +
-                                      ">: the document ends before </" + element.name + ">");
+        return fail(element.path, "unclosed element <" + shown_name(element.name) +
+                                      ">: the document ends before </" + shown_name(element.name) +
+                                      ">");
       }
       const char c = peek();
       if (c == '&') {
@@ -576,12 +581,13 @@ class XmlReader {
     const std::string_view name = read_name();
     if (name != element.name) {
       pos_ = tag_start;
-      return fail(element.path,
-                  "end tag </" + shown_name(name) + "> does not match <" + element.name + ">");
+      return fail(element.path, "end tag </" + shown_name(name) + "> does not match <" +
+                                    shown_name(element.name) + ">");
     }
     skip_space();
-    if (at_end() || peek() != '>')
-      return fail(element.path, "expected '>' to end </" + element.name);
+    if (at_end() || peek() != '>') {
+      return fail(element.path, "expected '>' to end </" + shown_name(element.name));
+    }
     ++pos_;
     return true;
   }
@@ -615,8 +621,9 @@ Status check_attribute_names(const XmlElement& e, std::initializer_list<std::str
   for (const auto& attribute : e.attributes) {
     const std::string& name = attribute.first;
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
-    std::string message = "unknown attribute " + quoted(name) + " on <" + e.name + ">: ";
-    message += allowed.size() == 0 ? "<" + e.name + "> takes no attributes"
+    std::string message =
+        "unknown attribute " + quoted(name) + " on <" + shown_name(e.name) + ">: ";
+    message += allowed.size() == 0 ? "<" + shown_name(e.name) + "> takes no attributes"
                                    : "expected one of " + join(allowed);
     return Error::invalid(attribute_field(e, name), message);
   }
@@ -637,8 +644,8 @@ std::optional<int> parse_count(std::string_view s) {
 Error bad_value(const XmlElement& e, std::string_view name, std::string_view value,
                 std::string_view expected) {
   return Error::invalid(attribute_field(e, name), std::string(name) + " " + quoted(value) +
-                                                      " on <" + e.name + ">: expected " +
-                                                      std::string(expected));
+                                                      " on <" + shown_name(e.name) +
+                                                      ">: expected " + std::string(expected));
 }
 
 // Attribute readers: an absent attribute leaves `out` as it is.
@@ -755,14 +762,14 @@ Status read_digits(const XmlElement& e, std::string& out) {
 Status check_no_children(const XmlElement& e, std::string_view why) {
   if (e.children.empty()) return ok_status();
   const XmlElement& child = e.children.front();
-  return Error::invalid(child.path,
-                        "<" + child.name + "> inside <" + e.name + ">: " + std::string(why));
+  return Error::invalid(child.path, "<" + shown_name(child.name) + "> inside <" +
+                                        shown_name(e.name) + ">: " + std::string(why));
 }
 
 Status check_blank_text(const XmlElement& e, std::string_view expected) {
   if (is_blank(e.text)) return ok_status();
-  return Error::invalid(e.path, "unexpected text " + quoted(trim(e.text)) + " in <" + e.name +
-                                    ">: expected " + std::string(expected));
+  return Error::invalid(e.path, "unexpected text " + quoted(trim(e.text)) + " in <" +
+                                    shown_name(e.name) + ">: expected " + std::string(expected));
 }
 
 #define AV_RETURN_IF_ERROR(expr)                           \
@@ -848,11 +855,11 @@ Result<GatherVerb> read_gather(const XmlElement& e) {
       if (!pause) return pause.error();
       gather.children.emplace_back(*std::move(pause));
     } else if (is_verb_name(child.name)) {
-      return Error::invalid(child.path, "<" + child.name +
+      return Error::invalid(child.path, "<" + shown_name(child.name) +
                                             "> may not be nested in <Gather>: only <Say>, "
                                             "<Play> and <Pause> may");
     } else {
-      return Error::invalid(child.path, "unknown element <" + child.name +
+      return Error::invalid(child.path, "unknown element <" + shown_name(child.name) +
                                             "> in <Gather>: expected <Say>, <Play> or <Pause>");
     }
   }
@@ -887,8 +894,8 @@ Result<StreamOptions> read_stream(const XmlElement& e) {
   AV_RETURN_IF_ERROR(read_method(e, "statusCallbackMethod", stream.status_callback_method));
   for (const XmlElement& child : e.children) {
     if (child.name != "Parameter") {
-      return Error::invalid(
-          child.path, "unexpected element <" + child.name + "> in <Stream>: expected <Parameter>");
+      return Error::invalid(child.path, "unexpected element <" + shown_name(child.name) +
+                                            "> in <Stream>: expected <Parameter>");
     }
     auto parameter = read_parameter(child);
     if (!parameter) return parameter.error();
@@ -905,7 +912,7 @@ Result<ConnectVerb> read_connect(const XmlElement& e) {
   AV_RETURN_IF_ERROR(read_method(e, "method", connect.options.method));
   for (const XmlElement& child : e.children) {
     if (child.name != "Stream") {
-      return Error::invalid(child.path, "<Connect><" + child.name +
+      return Error::invalid(child.path, "<Connect><" + shown_name(child.name) +
                                             "> is not supported by this reader: expected "
                                             "<Stream>");
     }
@@ -965,10 +972,11 @@ Status read_verb(const XmlElement& e, std::vector<Verb>& verbs) {
   if (name == "Reject") return append_verb(read_reject(e), verbs);
   if (std::find(kUnsupportedVerbNames.begin(), kUnsupportedVerbNames.end(), name) !=
       kUnsupportedVerbNames.end()) {
-    return Error::invalid(e.path, "<" + e.name + "> is a Twilio verb this reader does not support");
+    return Error::invalid(
+        e.path, "<" + shown_name(e.name) + "> is a Twilio verb this reader does not support");
   }
-  std::string message =
-      "unknown element <" + e.name + "> in <Response>: expected one of " + join_names(kVerbNames);
+  std::string message = "unknown element <" + shown_name(e.name) +
+                        "> in <Response>: expected one of " + join_names(kVerbNames);
   for (const std::string_view verb : kVerbNames) {
     if (iequals(verb, name)) {
       message += " (element names are case-sensitive: did you mean <" + std::string(verb) + ">?)";
@@ -991,8 +999,8 @@ Result<TwimlDocument> parse_twiml(std::string_view xml) {
   auto root = XmlReader(*text).read_document();
   if (!root) return root.error();
   if (root->name != "Response") {
-    return Error::invalid(root->path,
-                          "the root element is <" + root->name + ">: expected <Response>");
+    return Error::invalid(
+        root->path, "the root element is <" + shown_name(root->name) + ">: expected <Response>");
   }
   if (Status names = check_attribute_names(*root, {}); !names) return names.error();
   if (Status text_ok = check_blank_text(*root, "verbs"); !text_ok) return text_ok.error();

@@ -632,11 +632,15 @@ TEST(TwimlReaderTest, PathsCountSameNamedSiblings) {
   });
 }
 
-TEST(TwimlReaderTest, CutsLongElementNamesInPaths) {
+TEST(TwimlReaderTest, CutsLongElementNamesInPathsAndMessages) {
   const std::string name(100, 'X');
   const auto result = parse_twiml(doc("<" + name + "/>"));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().field, "Response/" + std::string(64, 'X') + "...[1]");
+  const auto root = parse_twiml("<" + name + "/>");
+  ASSERT_FALSE(root.ok());
+  EXPECT_EQ(root.error().message,
+            "the root element is <" + std::string(64, 'X') + "...>: expected <Response>");
 }
 
 TEST(TwimlReaderTest, SyntaxErrorsGiveLineAndColumn) {
