@@ -14,7 +14,7 @@ void append_escaped(std::string& out, std::string_view text, bool attribute) {
       case '\'': out += "&apos;"; break;
       case '\t': attribute ? out += "&#9;" : out += ch; break;
       case '\n': attribute ? out += "&#10;" : out += ch; break;
-      case '\r': attribute ? out += "&#13;" : out += ch; break;
+      case '\r': out += "&#13;"; break;  // a raw CR would be read back as LF
       default:
         if (c < 0x20) break;  // forbidden in XML 1.0: dropped
         out += ch;
@@ -36,10 +36,26 @@ void attr(std::string& out, std::string_view name, std::optional<int> value) {
   attr(out, name, std::to_string(*value));
 }
 
+void attr(std::string& out, std::string_view name, std::optional<bool> value) {
+  if (!value) return;
+  attr(out, name, std::string_view(*value ? "true" : "false"));
+}
+
+// Written whenever set, even when empty (finishOnKey="" means something).
+void attr_if_set(std::string& out, std::string_view name, const std::optional<std::string>& value) {
+  if (!value) return;
+  out += ' ';
+  out += name;
+  out += "=\"";
+  append_escaped(out, *value, true);
+  out += '"';
+}
+
 void say_xml(std::string& out, std::string_view text, const SayOptions& o) {
   out += "<Say";
   attr(out, "voice", o.voice);
   attr(out, "language", o.language);
+  attr(out, "loop", o.loop);
   out += '>';
   append_escaped(out, text, false);
   out += "</Say>";
@@ -48,6 +64,7 @@ void say_xml(std::string& out, std::string_view text, const SayOptions& o) {
 void play_xml(std::string& out, std::string_view url, const PlayOptions& o) {
   out += "<Play";
   attr(out, "loop", o.loop);
+  attr(out, "digits", o.digits);
   out += '>';
   append_escaped(out, url, false);
   out += "</Play>";
@@ -109,6 +126,12 @@ Response& Response::gather(const GatherOptions& o, const GatherBody& body) {
   attr(body_, "hints", o.hints);
   attr(body_, "speechTimeout", o.speech_timeout);
   attr(body_, "language", o.language);
+  attr_if_set(body_, "finishOnKey", o.finish_on_key);
+  attr(body_, "actionOnEmptyResult", o.action_on_empty_result);
+  attr(body_, "partialResultCallback", o.partial_result_callback);
+  attr(body_, "partialResultCallbackMethod", o.partial_result_callback_method);
+  attr(body_, "profanityFilter", o.profanity_filter);
+  attr(body_, "speechModel", o.speech_model);
   if (body.xml().empty()) {
     body_ += "/>";
   } else {
@@ -119,12 +142,16 @@ Response& Response::gather(const GatherOptions& o, const GatherBody& body) {
   return *this;
 }
 
-Response& Response::connect_stream(const StreamOptions& o) {
-  body_ += "<Connect><Stream";
+Response& Response::connect_stream(const StreamOptions& o, const ConnectOptions& connect) {
+  body_ += "<Connect";
+  attr(body_, "action", connect.action);
+  attr(body_, "method", connect.method);
+  body_ += "><Stream";
   attr(body_, "url", o.url);
   attr(body_, "name", o.name);
   attr(body_, "track", o.track);
   attr(body_, "statusCallback", o.status_callback);
+  attr(body_, "statusCallbackMethod", o.status_callback_method);
   if (o.parameters.empty()) {
     body_ += "/>";
   } else {
@@ -154,6 +181,13 @@ Response& Response::redirect(std::string_view url, std::string_view method) {
 
 Response& Response::hangup() {
   body_ += "<Hangup/>";
+  return *this;
+}
+
+Response& Response::reject(std::string_view reason) {
+  body_ += "<Reject";
+  attr(body_, "reason", reason);
+  body_ += "/>";
   return *this;
 }
 

@@ -13,10 +13,14 @@
 //
 // Text and attribute values are XML-escaped (& < > " ' become &amp; &lt; &gt;
 // &quot; &apos;). Characters XML 1.0 forbids (C0 controls other than tab, LF and
-// CR) are DROPPED, so building never fails; tab, LF and CR are kept in text and
-// written as &#9; &#10; &#13; inside attribute values (so XML attribute
-// normalisation does not turn them into spaces). Bytes >= 0x80 pass through
-// unchanged: callers supply UTF-8.
+// CR) are DROPPED, so building never fails. Tab and LF are kept in text; CR is
+// written as &#13; in text (XML end-of-line handling would read a raw CR as LF),
+// and tab, LF and CR are written as &#9; &#10; &#13; inside attribute values (so
+// XML attribute normalisation does not turn them into spaces). Bytes >= 0x80
+// pass through unchanged: callers supply UTF-8.
+//
+// telephony/twiml_reader.h reads these documents back into the same option
+// structs: parse_twiml(r.str()) gives back what was built.
 //
 // Response and GatherBody are plain values: copyable, not thread-safe to mutate
 // concurrently, cheap to build per request.
@@ -31,12 +35,16 @@
 namespace autovoice::telephony {
 
 struct SayOptions {
-  std::string voice;     // e.g. "Polly.Joanna", "alice"
-  std::string language;  // e.g. "en-US"
+  std::string voice;        // e.g. "Polly.Joanna", "alice"
+  std::string language;     // e.g. "en-US"
+  std::optional<int> loop;  // Twilio: 1 by default, 0 = repeat (up to 1000 times)
+  bool operator==(const SayOptions&) const = default;
 };
 
 struct PlayOptions {
   std::optional<int> loop;  // Twilio: 1 by default, 0 = repeat until the call ends
+  std::string digits;       // DTMF tones to play instead of a URL: 0-9 * # and w (0.5 s wait)
+  bool operator==(const PlayOptions&) const = default;
 };
 
 struct StreamOptions {
@@ -44,9 +52,18 @@ struct StreamOptions {
   std::string name;
   std::string track;            // "inbound_track", "outbound_track", "both_tracks"
   std::string status_callback;
+  std::string status_callback_method;  // statusCallbackMethod: "GET" / "POST"
   // <Parameter name=".." value=".."/> children, in order; delivered in the
   // start message's customParameters.
   std::vector<std::pair<std::string, std::string>> parameters;
+  bool operator==(const StreamOptions&) const = default;
+};
+
+// Attributes of <Connect> itself: where Twilio goes when the stream ends.
+struct ConnectOptions {
+  std::string action;  // URL
+  std::string method;  // "GET" / "POST"
+  bool operator==(const ConnectOptions&) const = default;
 };
 
 struct GatherOptions {
@@ -58,6 +75,15 @@ struct GatherOptions {
   std::string hints;                 // comma-separated words and phrases
   std::string speech_timeout;        // seconds or "auto"
   std::string language;              // e.g. "en-US"
+  // finishOnKey: one of 0-9 # *; "" (written as finishOnKey="") disables it;
+  // unset leaves Twilio's default "#".
+  std::optional<std::string> finish_on_key;
+  std::optional<bool> action_on_empty_result;   // actionOnEmptyResult
+  std::string partial_result_callback;          // partialResultCallback: URL
+  std::string partial_result_callback_method;   // partialResultCallbackMethod: "GET" / "POST"
+  std::optional<bool> profanity_filter;         // profanityFilter
+  std::string speech_model;                     // speechModel, e.g. "phone_call"
+  bool operator==(const GatherOptions&) const = default;
 };
 
 // The verbs that may nest inside <Gather>.
@@ -79,10 +105,12 @@ class Response {
   Response& play(std::string_view url, const PlayOptions& options = {});
   Response& pause(std::optional<int> length_seconds = std::nullopt);
   Response& gather(const GatherOptions& options, const GatherBody& body = {});
-  // <Connect><Stream ...>(<Parameter .../>)*</Stream></Connect>
-  Response& connect_stream(const StreamOptions& options);
+  // <Connect ...><Stream ...>(<Parameter .../>)*</Stream></Connect>
+  Response& connect_stream(const StreamOptions& options, const ConnectOptions& connect = {});
   Response& redirect(std::string_view url, std::string_view method = {});
   Response& hangup();
+  // <Reject reason=".."/>: "rejected" (Twilio's default) or "busy".
+  Response& reject(std::string_view reason = {});
 
   // The whole document, prolog included.
   std::string str() const;

@@ -119,9 +119,65 @@ TEST(TwimlTest, DropsForbiddenControlCharacters) {
   EXPECT_EQ(r.str(), doc(R"(<Say voice="vw">abcd</Say>)"));
 }
 
-TEST(TwimlTest, KeepsWhitespaceControlsInTextAndEncodesThemInAttributes) {
-  EXPECT_EQ(xml_escape_text("a\tb\nc\rd"), "a\tb\nc\rd");
+TEST(TwimlTest, KeepsTabAndLineFeedInTextAndEncodesWhitespaceControlsInAttributes) {
+  EXPECT_EQ(xml_escape_text("a\tb\nc"), "a\tb\nc");
   EXPECT_EQ(xml_escape_attribute("a\tb\nc\rd"), "a&#9;b&#10;c&#13;d");
+}
+
+// XML end-of-line handling reads a raw CR (and CR LF) as LF, so a CR written
+// as-is in text would not read back as what was built.
+TEST(TwimlTest, EncodesCarriageReturnInText) {
+  EXPECT_EQ(xml_escape_text("c\rd\r\ne"), "c&#13;d&#13;\ne");
+}
+
+TEST(TwimlTest, SayWithLoop) {
+  Response r;
+  r.say("Hi", {.language = "en-GB", .loop = 3});
+  EXPECT_EQ(r.str(), doc(R"(<Say language="en-GB" loop="3">Hi</Say>)"));
+}
+
+TEST(TwimlTest, PlayDigitsWithoutUrl) {
+  Response r;
+  r.play("", {.digits = "ww1234#"});
+  EXPECT_EQ(r.str(), doc(R"(<Play digits="ww1234#"></Play>)"));
+}
+
+TEST(TwimlTest, GatherWritesSpeechAndFinishAttributesAfterTheOriginalOnes) {
+  Response r;
+  r.gather({.input = "speech",
+            .timeout = 3,
+            .finish_on_key = "*",
+            .action_on_empty_result = true,
+            .partial_result_callback = "/partial",
+            .partial_result_callback_method = "GET",
+            .profanity_filter = false,
+            .speech_model = "phone_call"});
+  EXPECT_EQ(r.str(), doc(R"(<Gather input="speech" timeout="3" finishOnKey="*" )"
+                         R"(actionOnEmptyResult="true" partialResultCallback="/partial" )"
+                         R"(partialResultCallbackMethod="GET" profanityFilter="false" )"
+                         R"(speechModel="phone_call"/>)"));
+}
+
+TEST(TwimlTest, GatherWritesAnEmptyFinishOnKey) {
+  Response r;
+  r.gather({.finish_on_key = ""});
+  EXPECT_EQ(r.str(), doc(R"(<Gather finishOnKey=""/>)"));
+}
+
+TEST(TwimlTest, ConnectWithActionAndStreamStatusCallbackMethod) {
+  Response r;
+  r.connect_stream({.url = "wss://h/s", .status_callback = "/st", .status_callback_method = "GET"},
+                   {.action = "/after-stream", .method = "POST"});
+  EXPECT_EQ(r.str(), doc(R"(<Connect action="/after-stream" method="POST">)"
+                         R"(<Stream url="wss://h/s" statusCallback="/st" )"
+                         R"(statusCallbackMethod="GET"/>)"
+                         "</Connect>"));
+}
+
+TEST(TwimlTest, Reject) {
+  Response r;
+  r.reject().reject("busy");
+  EXPECT_EQ(r.str(), doc(R"(<Reject/><Reject reason="busy"/>)"));
 }
 
 TEST(TwimlTest, PassesUtf8Through) {
