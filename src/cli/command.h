@@ -77,6 +77,7 @@ void add_config_commands(CLI::App& app, Context& ctx);
 void add_store_commands(CLI::App& app, Context& ctx);  // migrate, seed
 void add_record_commands(CLI::App& app, Context& ctx);  // customers, vehicles, appointments, calls
 void add_cron_commands(CLI::App& app, Context& ctx);    // cron next
+void add_sandbox_commands(CLI::App& app, Context& ctx); // sandbox
 
 // Parses argv and runs the chosen subcommand; returns the process exit code.
 int run(int argc, const char* const* argv, Context& ctx);

@@ -485,15 +485,16 @@ struct Network::Call : std::enable_shared_from_this<Network::Call> {
 
   void run(const telephony::SayVerb& say) {
     note({{"event", "say"}, {"text", say.text}});
-    wait(say_duration(say.text) * loops(say.loop), [](Call& self) { self.run_next_verb(); });
+    wait(say_duration(say.text) * loops(say.options.loop), [](Call& self) { self.run_next_verb(); });
   }
   void run(const telephony::PlayVerb& play) {
     note({{"event", "play"}, {"url", play.url}});
     wait(kPlayPerLoop * loops(play.options.loop), [](Call& self) { self.run_next_verb(); });
   }
   void run(const telephony::PauseVerb& pause) {
-    note({{"event", "pause"}, {"seconds", pause.length_seconds}});
-    wait(milliseconds{pause.length_seconds * 1000}, [](Call& self) { self.run_next_verb(); });
+    const int seconds = pause.length_seconds.value_or(telephony::kTwimlDefaultPauseSeconds);
+    note({{"event", "pause"}, {"seconds", seconds}});
+    wait(milliseconds{seconds * 1000}, [](Call& self) { self.run_next_verb(); });
   }
   void run(const telephony::HangupVerb&) { application_ended("hangup"); }
   void run(const telephony::RejectVerb&) { application_ended("reject"); }
@@ -527,13 +528,14 @@ struct Network::Call : std::enable_shared_from_this<Network::Call> {
     milliseconds d{0};
     if (const auto* say = std::get_if<telephony::SayVerb>(&child)) {
       note({{"event", "say"}, {"text", say->text}});
-      d = say_duration(say->text) * loops(say->loop);
+      d = say_duration(say->text) * loops(say->options.loop);
     } else if (const auto* play = std::get_if<telephony::PlayVerb>(&child)) {
       note({{"event", "play"}, {"url", play->url}});
       d = kPlayPerLoop * loops(play->options.loop);
     } else if (const auto* pause = std::get_if<telephony::PauseVerb>(&child)) {
-      note({{"event", "pause"}, {"seconds", pause->length_seconds}});
-      d = milliseconds{pause->length_seconds * 1000};
+      const int seconds = pause->length_seconds.value_or(telephony::kTwimlDefaultPauseSeconds);
+      note({{"event", "pause"}, {"seconds", seconds}});
+      d = milliseconds{seconds * 1000};
     }
     wait(d, [](Call& self) { self.play_gather_child(); });
   }
@@ -544,8 +546,7 @@ struct Network::Call : std::enable_shared_from_this<Network::Call> {
   }
 
   void gather_key(const std::string& digit) {
-    const std::string finish_key =
-        gather->verb.finish_on_key.value_or(std::string("#"));
+    const std::string finish_key = gather->verb.options.finish_on_key.value_or(std::string("#"));
     if (!finish_key.empty() && digit == finish_key) {
       gather->finished_on_key = digit;
       finish_gather();
@@ -577,8 +578,10 @@ struct Network::Call : std::enable_shared_from_this<Network::Call> {
       if (!g.finished_on_key.empty()) extra.push_back({"FinishedOnKey", g.finished_on_key});
     } else {
       note({{"event", "gather_timeout"}});
-      run_next_verb();  // no input: Twilio goes on with the next verb
-      return;
+      if (!g.verb.options.action_on_empty_result.value_or(false)) {
+        run_next_verb();  // no input: Twilio goes on with the next verb
+        return;
+      }
     }
     const std::string action = resolve_url(document_url, g.verb.options.action);
     fetch_twiml("gather_action", action, upper_method(g.verb.options.method, "POST"), extra);
@@ -595,56 +598,77 @@ struct Network::Call : std::enable_shared_from_this<Network::Call> {
     config.stream_sid = net->next_sid("MZ");
     config.custom_parameters = connect.stream.parameters;
     config.speed = net->options_.speed;
-    connect_action = connect.action;
-    connect_method = connect.method;
+    connect_action = connect.options.action;
+    connect_method = connect.options.method;
     json::object params;
     for (const auto& [name, value] : connect.stream.parameters) params[name] = value;
     note({{"event", "stream"}, {"url", connect.stream.url}, {"stream_sid", config.stream_sid},
           {"parameters", std::move(params)}});
     input = Input::kStream;
     std::weak_ptr<Call> weak = weak_from_this();
-    stream = MediaSession::start(
-        net->executor_, std::move(config), [weak](const MediaSessionEvent& event) {
-          if (auto self = weak.lock(); self && self->net) self->on_stream_event(event);
-        });
+    auto session = MediaSession::start(net->executor_, std::move(config),
+                                       [weak](const MediaEvent& event) {
+                                         if (auto self = weak.lock(); self && self->net) {
+                                           self->on_stream_event(event);
+                                         }
+                                       });
+    if (!session) {
+      // Twilio logs a stream error and goes on with the document.
+      note({{"event", "error"}, {"code", 31920}, {"message", session.error().message}});
+      input = Input::kNone;
+      run_next_verb();
+      return;
+    }
+    stream = std::move(*session);
     // Speech said before the stream opened is lost, as on a real line.
   }
 
-  void on_stream_event(const MediaSessionEvent& event) {
+  void on_stream_event(const MediaEvent& event) {
     switch (event.kind) {
-      case MediaSessionEvent::Kind::kOpened:
+      case MediaEventKind::kOpened:
         note({{"event", "stream_open"}});
         return;
-      case MediaSessionEvent::Kind::kSentMedia:
-        frames_sent += event.frames;
-        net->stats_.media_frames_sent += event.frames;
-        note_media("to_app", event.frames);
+      case MediaEventKind::kSent:
+        if (event.name == "media") {
+          frames_sent += event.count;
+          net->stats_.media_frames_sent += event.count;
+          note_media("to_app", event.count);
+          return;
+        }
+        note({{"event", event.name}, {"direction", "to_app"}, {"detail", event.details}});
         return;
-      case MediaSessionEvent::Kind::kReceivedMedia:
-        media_received += event.frames;
-        net->stats_.media_messages_received += event.frames;
-        note_media("from_app", event.frames);
+      case MediaEventKind::kReceived:
+        if (event.name == "media") {
+          ++media_received;
+          ++net->stats_.media_messages_received;
+          note_media("from_app", 1);
+          return;
+        }
+        note({{"event", event.name}, {"direction", "from_app"}, {"detail", event.details}});
         return;
-      case MediaSessionEvent::Kind::kSent:
-        if (event.name == "mark") ++marks_answered;
-        note({{"event", event.name}, {"direction", "to_app"}, {"detail", event.detail}});
+      case MediaEventKind::kIgnored:
+        note({{"event", "ignored"}, {"direction", "from_app"}, {"detail", event.details}});
         return;
-      case MediaSessionEvent::Kind::kReceived:
-        note({{"event", event.name}, {"direction", "from_app"}, {"detail", event.detail}});
+      case MediaEventKind::kAudioPlayed:
+        note({{"event", "audio_played"}, {"ms", static_cast<int64_t>(event.count / 8)}});
         return;
-      case MediaSessionEvent::Kind::kClosed:
-        on_stream_closed(event.detail);
+      case MediaEventKind::kAudioCleared:
+        note({{"event", "audio_cleared"}, {"ms", static_cast<int64_t>(event.count / 8)}});
+        return;
+      case MediaEventKind::kClosed:
+        on_stream_closed(std::string(media_session_end_name(event.end)), std::string(event.details));
         return;
     }
   }
 
-  void on_stream_closed(const std::string& reason) {
+  void on_stream_closed(const std::string& end, const std::string& details) {
     if (stream) {
-      net->stats_.max_frame_lateness =
-          std::max(net->stats_.max_frame_lateness, stream->max_send_lateness());
+      const auto st = stream->stats();
+      marks_answered += st.marks_answered;
+      net->stats_.max_frame_lateness = std::max(net->stats_.max_frame_lateness, st.max_send_lateness);
     }
     stream.reset();
-    note({{"event", "stream_closed"}, {"reason", reason}});
+    note({{"event", "stream_closed"}, {"end", end}, {"detail", details}});
     if (ended) return;
     input = Input::kNone;
     if (!connect_action.empty()) {
@@ -662,7 +686,7 @@ struct Network::Call : std::enable_shared_from_this<Network::Call> {
     if (input == Input::kGather && gather && gather_accepts("dtmf")) {
       gather_key(digit);
     } else if (input == Input::kStream && stream) {
-      stream->send_dtmf(digit);
+      (void)stream->send_dtmf(digit);  // digits come from a validated callee file
     }
   }
 
@@ -894,7 +918,9 @@ NetworkStats Network::stats() const {
   const auto now = steady::now().time_since_epoch();
   s.calls_queued = static_cast<uint64_t>(dial_queue_.waiting(now, options_.faults.calls_per_second));
   for (const auto& call : calls_) {
-    if (call->stream) s.max_frame_lateness = std::max(s.max_frame_lateness, call->stream->max_send_lateness());
+    if (call->stream) {
+      s.max_frame_lateness = std::max(s.max_frame_lateness, call->stream->stats().max_send_lateness);
+    }
   }
   return s;
 }
