@@ -207,19 +207,65 @@ Result<InboundMessage> parse_stop(const Fields& root) {
   return InboundMessage(std::move(m));
 }
 
-Result<InboundMessage> parse_value(const json::value& v) {
+Result<OutboundMessage> parse_outbound_media(const Fields& root) {
+  OutboundMedia m;
+  AV_ASSIGN(m.stream_sid, root.string("streamSid"));
+  const json::object* media_obj = nullptr;
+  AV_ASSIGN(media_obj, root.object("media"));
+  std::string_view payload;
+  AV_ASSIGN(payload, Fields(*media_obj, "media").string_view("payload"));
+  if (!base64_decode_into(payload, m.payload)) {
+    return Error::invalid("media.payload", "media.payload: not valid base64");
+  }
+  return OutboundMessage(std::move(m));
+}
+
+Result<OutboundMessage> parse_outbound_mark(const Fields& root) {
+  OutboundMark m;
+  AV_ASSIGN(m.stream_sid, root.string("streamSid"));
+  const json::object* obj = nullptr;
+  AV_ASSIGN(obj, root.object("mark"));
+  AV_ASSIGN(m.name, Fields(*obj, "mark").string("name"));
+  return OutboundMessage(std::move(m));
+}
+
+Result<OutboundMessage> parse_outbound_clear(const Fields& root) {
+  OutboundClear m;
+  AV_ASSIGN(m.stream_sid, root.string("streamSid"));
+  return OutboundMessage(std::move(m));
+}
+
+Result<std::string_view> event_of(const json::value& v) {
   if (!v.is_object()) return Error::invalid("message", "message: expected a JSON object");
-  const Fields root(v.get_object(), "");
+  return Fields(v.get_object(), "").string_view("event");
+}
+
+Error unknown_event(std::string_view event) {
+  std::string shown(event.substr(0, 64));
+  return Error::invalid("event", "event: unknown event \"" + shown + "\"");
+}
+
+Result<OutboundMessage> parse_outbound_value(const json::value& v) {
   std::string_view event;
-  AV_ASSIGN(event, root.string_view("event"));
+  AV_ASSIGN(event, event_of(v));
+  const Fields root(v.get_object(), "");
+  if (event == "media") return parse_outbound_media(root);
+  if (event == "mark") return parse_outbound_mark(root);
+  if (event == "clear") return parse_outbound_clear(root);
+  return unknown_event(event);
+}
+
+Result<InboundMessage> parse_value(const json::value& v) {
+  std::string_view event;
+  AV_ASSIGN(event, event_of(v));
+  const Fields root(v.get_object(), "");
   if (event == "media") return parse_media(root);
   if (event == "start") return parse_start(root);
   if (event == "connected") return parse_connected(root);
   if (event == "dtmf") return parse_dtmf(root);
   if (event == "mark") return parse_mark(root);
   if (event == "stop") return parse_stop(root);
-  std::string shown(event.substr(0, 64));
-  return Error::invalid("event", "event: unknown event \"" + shown + "\"");
+  return unknown_event(event);
 }
 
 #undef AV_ASSIGN
@@ -230,34 +276,50 @@ struct MediaStreamParser::Impl {
   alignas(std::max_align_t) std::array<unsigned char, kScratchBytes> scratch{};
   std::array<unsigned char, kParserTempBytes> temp{};
   json::parser parser{json::storage_ptr(), json::parse_options(), temp.data(), temp.size()};
+
+  // Parses `text` into a DOM held in `scratch` and hands it to `decode`
+  // (parse_value or parse_outbound_value), which must copy what it keeps.
+  template <typename T>
+  Result<T> parse_with(std::string_view text, Result<T> (*decode)(const json::value&)) {
+    try {
+      json::monotonic_resource memory(scratch.data(), scratch.size());
+      parser.reset(&memory);
+      boost::system::error_code ec;
+      parser.write(text.data(), text.size(), ec);
+      if (ec) {
+        parser.reset();
+        return Error::invalid("message", "message: not valid JSON (" + ec.message() + ")");
+      }
+      const json::value value = parser.release();
+      auto result = decode(value);
+      parser.reset();  // drop references to `memory` before it goes away
+      return result;
+    } catch (const std::exception& e) {
+      parser.reset();
+      return Error::invalid("message", std::string("message: cannot be parsed (") + e.what() + ")");
+    }
+  }
 };
 
 MediaStreamParser::MediaStreamParser() : impl_(std::make_unique<Impl>()) {}
 MediaStreamParser::~MediaStreamParser() = default;
 
 Result<InboundMessage> MediaStreamParser::parse(std::string_view text) {
-  try {
-    json::monotonic_resource memory(impl_->scratch.data(), impl_->scratch.size());
-    impl_->parser.reset(&memory);
-    boost::system::error_code ec;
-    impl_->parser.write(text.data(), text.size(), ec);
-    if (ec) {
-      impl_->parser.reset();
-      return Error::invalid("message", "message: not valid JSON (" + ec.message() + ")");
-    }
-    const json::value value = impl_->parser.release();
-    auto result = parse_value(value);
-    impl_->parser.reset();  // drop references to `memory` before it goes away
-    return result;
-  } catch (const std::exception& e) {
-    impl_->parser.reset();
-    return Error::invalid("message", std::string("message: cannot be parsed (") + e.what() + ")");
-  }
+  return impl_->parse_with<InboundMessage>(text, &parse_value);
+}
+
+Result<OutboundMessage> MediaStreamParser::parse_outbound(std::string_view text) {
+  return impl_->parse_with<OutboundMessage>(text, &parse_outbound_value);
 }
 
 Result<InboundMessage> parse_inbound(std::string_view json_text) {
   MediaStreamParser parser;
   return parser.parse(json_text);
+}
+
+Result<OutboundMessage> parse_outbound(std::string_view json_text) {
+  MediaStreamParser parser;
+  return parser.parse_outbound(json_text);
 }
 
 std::string media_message(std::string_view stream_sid, std::span<const uint8_t> mulaw) {

@@ -2,7 +2,8 @@
 //
 // Inbound (Twilio -> us): connected, start, media, dtmf, mark, stop, parsed
 // from one JSON text frame into InboundMessage. Outbound (us -> Twilio):
-// media, mark, clear, built as JSON text.
+// media, mark, clear, built as JSON text, and parsed back into
+// OutboundMessage (what the sandbox carrier reads from the application).
 //
 // Parsing never throws and never crashes on any input: malformed JSON, a
 // non-object, an unknown "event", a missing or ill-typed field, a bad base64
@@ -87,13 +88,41 @@ struct StopMessage {
 using InboundMessage = std::variant<ConnectedMessage, StartMessage, MediaMessage, DtmfMessage,
                                     MarkMessage, StopMessage>;
 
+// Messages an application sends to Twilio on a bidirectional stream.
+struct OutboundMedia {
+  std::string stream_sid;
+  std::vector<uint8_t> payload;  // decoded mu-law bytes to play to the callee
+  bool operator==(const OutboundMedia&) const = default;
+};
+
+struct OutboundMark {
+  std::string stream_sid;
+  std::string name;
+  bool operator==(const OutboundMark&) const = default;
+};
+
+struct OutboundClear {
+  std::string stream_sid;
+  bool operator==(const OutboundClear&) const = default;
+};
+
+using OutboundMessage = std::variant<OutboundMedia, OutboundMark, OutboundClear>;
+
 // Parses one inbound text frame. Convenience for MediaStreamParser{}.parse().
 Result<InboundMessage> parse_inbound(std::string_view json);
 
-// A reusable parser: keeps its Boost.JSON parser and a 16 KiB scratch buffer
-// (monotonic resource) between calls, so one per WebSocket session parses each
-// frame without heap allocation for the DOM (about 1.4 M media frames/s on one
-// core, bench/media_bench.cpp). Not thread-safe: one instance per connection.
+// Parses one outbound text frame: the exact inverse of media_message,
+// mark_message and clear_message. Requires "event" ("media", "mark" or
+// "clear"), "streamSid", and "media.payload" (strict base64) or "mark.name";
+// extra fields are ignored. Errors as for parse_inbound ("media.payload",
+// "mark.name"...). Convenience for MediaStreamParser{}.parse_outbound().
+Result<OutboundMessage> parse_outbound(std::string_view json);
+
+// A reusable parser for either direction: keeps its Boost.JSON parser and a
+// 16 KiB scratch buffer (monotonic resource) between calls, so one per
+// WebSocket session parses each frame without heap allocation for the DOM
+// (about 1.4 M media frames/s on one core, bench/media_bench.cpp). Not
+// thread-safe: one instance per connection.
 class MediaStreamParser {
  public:
   MediaStreamParser();
@@ -102,6 +131,7 @@ class MediaStreamParser {
   MediaStreamParser& operator=(const MediaStreamParser&) = delete;
 
   Result<InboundMessage> parse(std::string_view json);
+  Result<OutboundMessage> parse_outbound(std::string_view json);
 
  private:
   struct Impl;

@@ -180,5 +180,105 @@ TEST(MediaStreamTest, SerializedInboundMessagesParseBackUnchanged) {
   }
 }
 
+TEST(MediaStreamTest, OutboundMessagesParseBackToWhatWasBuilt) {
+  const std::vector<uint8_t> audio = {0xFF, 0x7E, 0x00, 0x80, 0x01};
+  struct Case {
+    std::string text;
+    OutboundMessage expected;
+  };
+  const Case cases[] = {
+      {media_message(kStream, audio), OutboundMedia{std::string(kStream), audio}},
+      {media_message(kStream, {}), OutboundMedia{std::string(kStream), {}}},
+      {mark_message(kStream, "greeting"), OutboundMark{std::string(kStream), "greeting"}},
+      {mark_message(kStream, "prompt \"1\" \\ done\n\u00e9"),
+       OutboundMark{std::string(kStream), "prompt \"1\" \\ done\n\u00e9"}},
+      {mark_message(kStream, ""), OutboundMark{std::string(kStream), ""}},
+      {clear_message(kStream), OutboundClear{std::string(kStream)}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto r = parse_outbound(c.text);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(*r, c.expected);
+  }
+}
+
+TEST(MediaStreamTest, RoundTripsEveryFrameSizeOfOutboundMedia) {
+  MediaStreamParser parser;
+  std::vector<uint8_t> audio;
+  for (int n = 0; n <= 480; ++n) {
+    auto r = parser.parse_outbound(media_message(kStream, audio));
+    ASSERT_TRUE(r.ok()) << n;
+    ASSERT_TRUE(std::holds_alternative<OutboundMedia>(*r));
+    EXPECT_EQ(std::get<OutboundMedia>(*r).payload, audio);
+    audio.push_back(static_cast<uint8_t>(n * 37));
+  }
+}
+
+TEST(MediaStreamTest, ParsesOutboundMessagesAsApplicationsWriteThem) {
+  // Field order and extra fields vary between applications.
+  auto media = parse_outbound(
+      R"({"streamSid":"MZ1","media":{"payload":"/37+fw==","track":"outbound"},"event":"media"})");
+  ASSERT_TRUE(media.ok()) << media.error().message;
+  EXPECT_EQ(*media, OutboundMessage(OutboundMedia{"MZ1", {0xFF, 0x7E, 0xFE, 0x7F}}));
+  auto mark = parse_outbound(R"({"event":"mark","sequenceNumber":"9","streamSid":"MZ1","mark":{"name":"m"}})");
+  ASSERT_TRUE(mark.ok()) << mark.error().message;
+  EXPECT_EQ(*mark, OutboundMessage(OutboundMark{"MZ1", "m"}));
+}
+
+TEST(MediaStreamTest, RejectsMalformedOutboundMessagesNamingTheField) {
+  struct Case {
+    std::string_view text;
+    std::string_view field;
+  };
+  const Case cases[] = {
+      {"", "message"},
+      {"{", "message"},
+      {"\"media\"", "message"},
+      {R"({"streamSid":"MZ1"})", "event"},
+      {R"({"event":"start","streamSid":"MZ1"})", "event"},
+      {R"({"event":"stop","streamSid":"MZ1"})", "event"},
+      {R"({"event":["media"],"streamSid":"MZ1"})", "event"},
+      {R"({"event":"media","media":{"payload":""}})", "streamSid"},
+      {R"({"event":"clear"})", "streamSid"},
+      {R"({"event":"clear","streamSid":null})", "streamSid"},
+      {R"({"event":"media","streamSid":"MZ1"})", "media"},
+      {R"({"event":"media","streamSid":"MZ1","media":[]})", "media"},
+      {R"({"event":"media","streamSid":"MZ1","media":{}})", "media.payload"},
+      {R"({"event":"media","streamSid":"MZ1","media":{"payload":42}})", "media.payload"},
+      {R"({"event":"media","streamSid":"MZ1","media":{"payload":"/37+fw="}})", "media.payload"},
+      {R"({"event":"media","streamSid":"MZ1","media":{"payload":"/37 +fw=="}})", "media.payload"},
+      {R"({"event":"mark","streamSid":"MZ1"})", "mark"},
+      {R"({"event":"mark","streamSid":"MZ1","mark":{"label":"x"}})", "mark.name"},
+      {R"({"event":"mark","streamSid":"MZ1","mark":{"name":7}})", "mark.name"},
+  };
+  MediaStreamParser parser;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.text));
+    auto r = parser.parse_outbound(c.text);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.error().field, c.field) << r.error().message;
+    EXPECT_NE(r.error().message.find(std::string(c.field)), std::string::npos)
+        << r.error().message;
+  }
+}
+
+TEST(MediaStreamTest, OneParserServesBothDirectionsInTurn) {
+  MediaStreamParser parser;
+  const std::string mark = mark_message(kStream, "done");
+  for (int i = 0; i < 50; ++i) {
+    auto in = parser.parse(kMedia);
+    ASSERT_TRUE(in.ok());
+    EXPECT_TRUE(std::holds_alternative<MediaMessage>(*in));
+    auto out = parser.parse_outbound(mark);
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(*out, OutboundMessage(OutboundMark{std::string(kStream), "done"}));
+    // Each direction refuses the other's own events (a mark looks alike both ways).
+    EXPECT_FALSE(parser.parse(clear_message(kStream)).ok());
+    EXPECT_FALSE(parser.parse_outbound(kStart).ok());
+  }
+}
+
 }  // namespace
 }  // namespace autovoice::telephony
