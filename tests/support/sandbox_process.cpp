@@ -51,10 +51,6 @@ HttpResult http_call(const std::string& method, const std::string& url, const st
   beast::error_code ec;
   tcp::resolver resolver(io);
   auto endpoints = resolver.resolve(std::string(parsed->host()), std::string(parsed->port()), ec);
-  if (!ec) {
-    stream.expires_after(timeout);
-    stream.connect(endpoints, ec);
-  }
   if (ec) {
     out.error = ec.message();
     return out;
@@ -70,15 +66,24 @@ HttpResult http_call(const std::string& method, const std::string& url, const st
     req.body() = body;
   }
   req.prepare_payload();
-  // Beast's tcp_stream timeout applies to each operation; give each the whole budget.
-  stream.expires_after(timeout);
-  http::write(stream, req, ec);
   http::response<http::string_body> res;
   beast::flat_buffer buffer;
-  if (!ec) {
-    stream.expires_after(timeout);
-    http::read(stream, buffer, res, ec);
-  }
+  // Beast's timeouts work on asynchronous operations only: chain them and run.
+  stream.expires_after(timeout);
+  stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) {
+    if (e) {
+      ec = e;
+      return;
+    }
+    http::async_write(stream, req, [&](beast::error_code e2, std::size_t) {
+      if (e2) {
+        ec = e2;
+        return;
+      }
+      http::async_read(stream, buffer, res, [&](beast::error_code e3, std::size_t) { ec = e3; });
+    });
+  });
+  io.run();
   out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   if (ec) {

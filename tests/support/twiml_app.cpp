@@ -183,11 +183,11 @@ void TwimlApp::serve(int fd) {
     hook.at = std::chrono::steady_clock::now();
     const std::string full_url = url(req.target());
     if (req.method() == http::verb::post) {
-      hook.params = telephony::decode_form(req.body()).value_or(telephony::FormParams{});
+      if (auto decoded = telephony::decode_form(req.body())) hook.params = std::move(*decoded);
       hook.signature_valid =
           telephony::validate_signature(auth_token_, full_url, hook.params, signature);
     } else {
-      hook.params = telephony::decode_form(query).value_or(telephony::FormParams{});
+      if (auto decoded = telephony::decode_form(query)) hook.params = std::move(*decoded);
       hook.signature_valid = telephony::validate_signature(auth_token_, full_url, {}, signature);
     }
     int status = 200;

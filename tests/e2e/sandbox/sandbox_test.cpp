@@ -10,9 +10,9 @@
 
 #include <boost/json.hpp>
 
-#include "sandbox_process.h"
+#include "support/sandbox_process.h"
 #include "telephony/form.h"
-#include "twiml_app.h"
+#include "support/twiml_app.h"
 
 namespace autovoice::testing {
 namespace {
@@ -134,7 +134,8 @@ TEST_F(SandboxTest, ListsCallsFilteredByToAndStartTime) {
   const std::string c = create_call(sandbox, "+15550100001", app.url("/voice/say"));
   auto r = sandbox.get_api("Calls.json?To=%2B15550100001&StartTime%3E=2020-01-01");
   ASSERT_EQ(r.status, 200) << r.body;
-  const auto& calls = r.json().as_object().at("calls").as_array();
+  const json::value listed = r.json();
+  const auto& calls = listed.as_object().at("calls").as_array();
   ASSERT_EQ(calls.size(), 2u);
   std::set<std::string> sids{str(calls[0], "sid"), str(calls[1], "sid")};
   EXPECT_EQ(sids, (std::set<std::string>{a, c}));
