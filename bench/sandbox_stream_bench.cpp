@@ -1,7 +1,7 @@
 // The sandbox carrier under load: many simultaneous calls, each streaming the
 // callee's audio (50 media frames a second) to a voice application.
 //
-//   AUTOVOICE_BIN=build/bench/autovoice build/bench/bench/sandbox_stream_bench [CALLS] [SECONDS]
+//   AUTOVOICE_BIN=build/bench/src/cli/autovoice build/bench/bench/sandbox_stream_bench [CALLS] [SECONDS]
 //
 // Starts the real `autovoice sandbox` (speed 1, no speech synthesis), and in
 // this process a voice application on its own thread: it answers the voice
