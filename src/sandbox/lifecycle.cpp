@@ -96,7 +96,9 @@ std::vector<StatusEvent> posted_events(const CallCreate& request, const CallPlan
 void apply_event(CallRecord& call, const StatusEvent& event) {
   const TimePoint at =
       call.date_created + std::chrono::duration_cast<std::chrono::seconds>(event.offset);
-  call.status = event.status;
+  // The Call resource knows no "initiated": it stays "queued" until it rings
+  // (initiated is a status-callback event only).
+  if (event.status != "initiated") call.status = event.status;
   call.date_updated = at;
   if (!call.start_time) call.start_time = at;
   if (!event.answered_by.empty()) call.answered_by = event.answered_by;

@@ -78,7 +78,8 @@ bool is_posted(const CallCreate& request, const StatusEvent& event);
 // The events of `plan` that are POSTed, in order.
 std::vector<StatusEvent> posted_events(const CallCreate& request, const CallPlan& plan);
 
-// Brings `call` to the state after `event` (status, date_updated, start_time
+// Brings `call` to the state after `event` (status, except that "initiated"
+// leaves the resource "queued" as Twilio's does; date_updated, start_time
 // at the first event, end_time and duration at the final one, answered_by).
 // call.date_created + event.offset is the event's instant.
 void apply_event(CallRecord& call, const StatusEvent& event);

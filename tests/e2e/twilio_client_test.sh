@@ -29,7 +29,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 
 work=$(mktemp -d)
-sandbox_pid= child_pid=
+sandbox_pid='' child_pid=''
 cleanup() {
   if [ -n "$child_pid" ] && kill -0 "$child_pid" 2>/dev/null; then
     kill -TERM "$child_pid" 2>/dev/null
@@ -103,6 +103,11 @@ run env -u TWILIO_EDGE -u TWILIO_REGION -u TWILIO_LOG_LEVEL -u HTTP_PROXY -u HTT
 checks_rc=$rc
 
 kill -TERM "$sandbox_pid"
+for _ in $(seq 150); do kill -0 "$sandbox_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$sandbox_pid" 2>/dev/null; then
+  cat "$work/sandbox.log"
+  fail "the sandbox was still running 15 s after SIGTERM"
+fi
 wait "$sandbox_pid"
 sandbox_rc=$?
 sandbox_pid=

@@ -209,6 +209,10 @@ async function main() {
     expectDate(latest.endTime, "endTime");
     expectDate(latest.dateUpdated, "dateUpdated");
     expect(latest.dateUpdated >= latest.dateCreated, "dateUpdated is before dateCreated");
+    if (latest.status === "completed") {
+      // Created with MachineDetection=Enable, answered by the sandbox's default (human) callee.
+      expectEqual(latest.answeredBy, "human", "answeredBy of a call made with MachineDetection");
+    }
     if (latest.startTime !== null) {
       expectDate(latest.startTime, "startTime");
       expect(latest.endTime >= latest.startTime, "endTime is before startTime");

@@ -182,6 +182,17 @@ TEST(LifecycleTest, ApplyingTheEventsBringsTheRecordToItsFinalState) {
   EXPECT_EQ(call.answered_by, "machine_end_beep");
 }
 
+TEST(LifecycleTest, TheCallResourceStaysQueuedUntilItRings) {
+  CallRecord call = created_call(request());
+  const auto events = plan_call(call.request, callee(Answer::kHuman)).events;
+  apply_event(call, events[0]);
+  EXPECT_EQ(events[0].status, "initiated");
+  EXPECT_EQ(call.status, "queued") << "Twilio's Call resource has no initiated status";
+  EXPECT_EQ(call.start_time, call.date_created);
+  apply_event(call, events[1]);
+  EXPECT_EQ(call.status, "ringing");
+}
+
 std::optional<std::string> param(const FormParams& params, std::string_view name) {
   auto v = telephony::form_value(params, name);
   return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
