@@ -44,15 +44,22 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
     parser_.body_limit(kMaxReplyBodyBytes);
   }
 
+  // Starts on the stream's executor, so nothing completes inline.
+  void start() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->run(); });
+  }
+
+ private:
   void run() {
     stream_.expires_at(deadline_);
     stream_.async_connect(target_.endpoints,
                           beast::bind_front_handler(&Fetch::on_connect, shared_from_this()));
   }
 
- private:
   void on_connect(beast::error_code ec, const net::ip::tcp::endpoint& /*endpoint*/) {
     if (ec) return fail_io(ec, "cannot connect");
+    beast::error_code ignored;
+    stream_.socket().set_option(net::ip::tcp::no_delay(true), ignored);
     message_.method(request_.method == "GET" ? http::verb::get : http::verb::post);
     message_.target(target_.target);
     message_.version(kHttp11);
@@ -91,7 +98,8 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
       return finish(Error::unavailable(where() + ": connection closed in the middle of the reply"));
     }
     if (ec && is_http_error(ec)) {
-      return finish(Error::invalid("reply", where() + ": malformed HTTP reply (" + ec.message() + ")"));
+      return finish(
+          Error::invalid("reply", where() + ": malformed HTTP reply (" + ec.message() + ")"));
     }
     if (ec) return fail_io(ec, "connection failed while reading the reply");
 
@@ -163,23 +171,23 @@ Status check_request(const HttpRequest& request) {
 
 void async_fetch(net::any_io_executor ex, HttpRequest request, Done done) {
   const Clock::time_point started = Clock::now();
-  Status checked = check_request(request);
-  auto target = parse_loopback_url(request.url, UrlKind::kHttp);
-  if (checked.ok() && !target.ok()) {
-    Error error = std::move(target).error();
-    error.message = request.method + " " + error.message;
-    checked = std::move(error);
-  }
-  if (!checked.ok()) {
-    net::post(ex, [done = std::move(done), error = std::move(checked).error()]() mutable {
+  auto fail_soon = [&](Error error) {
+    net::post(ex, [done = std::move(done), error = std::move(error)]() mutable {
       done(std::move(error));
     });
-    return;
+  };
+  if (Status checked = check_request(request); !checked.ok()) {
+    return fail_soon(std::move(checked).error());
   }
-  auto fetch = std::make_shared<Fetch>(ex, std::move(request), std::move(target).value(),
-                                       std::move(done), started);
-  // Start on the executor, so nothing (not even a failure) completes inline.
-  net::post(ex, [fetch = std::move(fetch)] { fetch->run(); });
+  auto target = parse_loopback_url(request.url, UrlKind::kHttp);
+  if (!target.ok()) {
+    Error error = std::move(target).error();
+    error.message = request.method + " " + error.message;
+    return fail_soon(std::move(error));
+  }
+  std::make_shared<Fetch>(std::move(ex), std::move(request), std::move(target).value(),
+                          std::move(done), started)
+      ->start();
 }
 
 }  // namespace autovoice::sandbox

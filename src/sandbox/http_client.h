@@ -28,7 +28,7 @@ namespace autovoice::sandbox {
 
 inline constexpr std::string_view kWebhookUserAgent = "TwilioProxy/1.1";
 // A reply body larger than this fails the request.
-inline constexpr std::size_t kMaxReplyBodyBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxReplyBodyBytes = std::size_t{1024} * 1024;
 // Twilio waits 15 s for a webhook's reply.
 inline constexpr std::chrono::milliseconds kDefaultFetchTimeout{15000};
 
@@ -47,9 +47,9 @@ struct HttpRequest {
 };
 
 struct HttpReply {
-  int status = 0;            // any status, 4xx and 5xx included, is a reply
+  int status = 0;  // any status, 4xx and 5xx included, is a reply
   std::string body;
-  std::string content_type;  // the reply's Content-Type, "" when absent
+  std::string content_type;              // the reply's Content-Type, "" when absent
   std::chrono::microseconds elapsed{0};  // from the call to the complete reply
 };
 

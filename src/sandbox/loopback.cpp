@@ -111,8 +111,7 @@ Result<LoopbackTarget> parse_loopback_url(std::string_view url, UrlKind kind) {
     const std::string_view port = u.port();
     unsigned number = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-    if (ec != std::errc() || end != port.data() + port.size() || number == 0 ||
-        number > kMaxPort) {
+    if (ec != std::errc() || end != port.data() + port.size() || number == 0 || number > kMaxPort) {
       return url_error(url, "port must be within 1-65535");
     }
     out.port = static_cast<uint16_t>(number);

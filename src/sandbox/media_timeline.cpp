@@ -1,6 +1,7 @@
 #include "sandbox/media_timeline.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <charconv>
 #include <cmath>
@@ -15,7 +16,7 @@ namespace autovoice::sandbox {
 namespace {
 
 constexpr double kNanosPerFrame = 20'000'000.0;
-constexpr std::size_t kCompactAfterBytes = 64 * 1024;
+constexpr std::size_t kCompactAfterBytes = std::size_t{64} * 1024;
 constexpr std::string_view kMediaPrefix = R"({"event":"media","sequenceNumber":")";
 constexpr std::string_view kAfterSequence = R"(","media":{"track":"inbound","chunk":")";
 constexpr std::string_view kAfterChunk = R"(","timestamp":")";
@@ -23,9 +24,9 @@ constexpr std::string_view kAfterTimestamp = R"(","payload":")";
 constexpr std::size_t kMaxDigits = 20;  // of a uint64_t
 
 void append_decimal(std::string& out, uint64_t n) {
-  char digits[kMaxDigits];
-  auto [end, ec] = std::to_chars(digits, digits + kMaxDigits, n);
-  out.append(digits, end);
+  std::array<char, kMaxDigits> digits{};
+  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), n);
+  out.append(digits.data(), end);
 }
 
 }  // namespace

@@ -130,8 +130,8 @@ class MediaStreamParser {
   MediaStreamParser(const MediaStreamParser&) = delete;
   MediaStreamParser& operator=(const MediaStreamParser&) = delete;
 
-  Result<InboundMessage> parse(std::string_view json);
-  Result<OutboundMessage> parse_outbound(std::string_view json);
+  Result<InboundMessage> parse(std::string_view text);
+  Result<OutboundMessage> parse_outbound(std::string_view text);
 
  private:
   struct Impl;

@@ -93,7 +93,8 @@ class CannedReplyServer {
 // A port nothing listens on: bound, then released.
 uint16_t closed_port() {
   net::io_context io;
-  net::ip::tcp::acceptor acceptor(io, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  net::ip::tcp::acceptor acceptor(io,
+                                  net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
   const uint16_t port = acceptor.local_endpoint().port();
   acceptor.close();
   return port;
@@ -102,7 +103,8 @@ uint16_t closed_port() {
 TEST(HttpClientTest, PostsAFormAsTwilioDoesAndReadsTheReply) {
   FakeHttpServer server;
   server.enqueue({.status = 200, .body = "<Response/>", .content_type = "text/xml"});
-  HttpRequest request = post(server.base_url() + "/api/v1/voice/incoming-reminder?appointment_id=7");
+  HttpRequest request =
+      post(server.base_url() + "/api/v1/voice/incoming-reminder?appointment_id=7");
   request.headers = {{"X-Twilio-Signature", "c2lnbmF0dXJl"},
                      {"I-Twilio-Idempotency-Token", "token-1"}};
 
@@ -188,8 +190,8 @@ TEST(HttpClientTest, LocalhostReachesTheIpv4Loopback) {
 }
 
 TEST(HttpClientTest, NeverLeavesLoopback) {
-  for (std::string url : {"http://example.com/voice", "https://10.1.2.3/voice",
-                          "http://[2001:db8::1]:8080/voice"}) {
+  for (std::string url :
+       {"http://example.com/voice", "https://10.1.2.3/voice", "http://[2001:db8::1]:8080/voice"}) {
     const auto start = std::chrono::steady_clock::now();
     auto reply = fetch(post(url));
     ASSERT_FALSE(reply.ok()) << url;

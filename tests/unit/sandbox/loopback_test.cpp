@@ -13,14 +13,28 @@ TEST(LoopbackTest, RecognisesLoopbackHostsAsUrlsWriteThem) {
     bool loopback;
   };
   const Case cases[] = {
-      {"127.0.0.1", true},        {"127.255.255.254", true}, {"127.1.2.3", true},
-      {"localhost", true},        {"LocalHost", true},       {"[::1]", true},
-      {"[0:0:0:0:0:0:0:1]", true}, {"[::ffff:127.0.0.1]", true},
-      {"128.0.0.1", false},       {"126.255.255.255", false}, {"10.0.0.1", false},
-      {"0.0.0.0", false},         {"[::]", false},            {"[::2]", false},
-      {"[::ffff:10.0.0.1]", false}, {"localhost.", false},    {"localhost.example.com", false},
-      {"example.com", false},     {"127.1", false},           {"", false},
-      {"127.0.0.1:80", false},    {"::1", false},
+      {"127.0.0.1", true},
+      {"127.255.255.254", true},
+      {"127.1.2.3", true},
+      {"localhost", true},
+      {"LocalHost", true},
+      {"[::1]", true},
+      {"[0:0:0:0:0:0:0:1]", true},
+      {"[::ffff:127.0.0.1]", true},
+      {"128.0.0.1", false},
+      {"126.255.255.255", false},
+      {"10.0.0.1", false},
+      {"0.0.0.0", false},
+      {"[::]", false},
+      {"[::2]", false},
+      {"[::ffff:10.0.0.1]", false},
+      {"localhost.", false},
+      {"localhost.example.com", false},
+      {"example.com", false},
+      {"127.1", false},
+      {"", false},
+      {"127.0.0.1:80", false},
+      {"::1", false},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(is_loopback_host(c.host), c.loopback) << c.host;
@@ -28,7 +42,8 @@ TEST(LoopbackTest, RecognisesLoopbackHostsAsUrlsWriteThem) {
 }
 
 TEST(LoopbackTest, ParsesAnHttpUrlIntoWhereToConnect) {
-  auto t = parse_loopback_url("http://127.0.0.1:8080/api/v1/voice/incoming?x=1&y=%20", UrlKind::kHttp);
+  auto t =
+      parse_loopback_url("http://127.0.0.1:8080/api/v1/voice/incoming?x=1&y=%20", UrlKind::kHttp);
   ASSERT_TRUE(t.ok()) << t.error().message;
   EXPECT_FALSE(t->secure_scheme);
   EXPECT_EQ(t->port, 8080);

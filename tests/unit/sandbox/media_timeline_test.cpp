@@ -130,8 +130,8 @@ TEST(MediaTimelineTest, AudioQueuedBehindPlayingAudioExtendsItAndMarksKeepTheirO
 
 TEST(MediaTimelineTest, AudioAfterASilentGapStartsWhenItArrives) {
   Playback playback;
-  playback.append(80, 0us);        // 0-10 ms
-  playback.append(80, 50000us);    // 50-60 ms
+  playback.append(80, 0us);      // 0-10 ms
+  playback.append(80, 50000us);  // 50-60 ms
   EXPECT_EQ(playback.unplayed_bytes(50000us), 80U);
   EXPECT_EQ(playback.played_bytes(55000us), 120U);
   EXPECT_FALSE(playback.mark("m", 50000us));
