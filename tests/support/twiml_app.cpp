@@ -286,6 +286,10 @@ void TwimlApp::serve_stream(void* stream_ptr, const std::string& target,
               if (s.media_frames == 0) s.events.push_back("media");
               ++s.media_frames;
               if (m.chunk != s.last_chunk + 1) s.chunks_in_order = false;
+              const bool voiced = std::any_of(m.payload.begin(), m.payload.end(), [](uint8_t b) {
+                return b != 0xFF && b != 0x7F;  // mu-law's two zeros
+              });
+              if (voiced) ++s.voiced_frames;
               s.last_chunk = m.chunk;
             });
           } else if constexpr (std::is_same_v<T, telephony::DtmfMessage>) {

@@ -57,6 +57,7 @@ struct AppStream {
   std::string call_sid;
   std::string stream_sid;
   int media_frames = 0;
+  int voiced_frames = 0;  // frames with sound in them (not mu-law silence)
   uint64_t last_chunk = 0;
   bool chunks_in_order = true;
   std::vector<std::string> dtmf;

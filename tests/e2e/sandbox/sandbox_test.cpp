@@ -274,6 +274,24 @@ TEST_F(SandboxTest, MediaStreamCarriesParametersDtmfAndMarks) {
   EXPECT_GE(record.as_object().at("media").as_object().at("messages_received").as_int64(), 525);
 }
 
+TEST_F(SandboxTest, CalleeSpeechReachesTheStreamAsAudio) {
+  SandboxProcess sandbox({"--speed", "5"}, R"({"numbers": {"+15550100032": {
+      "answer_after_s": 1, "hangup_after_s": 6,
+      "say": [{"at_s": 2, "text": "yes that works for me"}]}}})");
+  const std::string sid = create_call(sandbox, "+15550100032", app.url("/voice/stream"));
+  const auto record = sandbox.wait_for_end(sid);
+  ASSERT_TRUE(TwimlApp::wait_until([&] {
+    auto s = app.streams();
+    return s.size() == 1 && s[0].closed;
+  }, 5s));
+  const AppStream s = app.streams()[0];
+  // espeak-ng says it in well over half a second: 25+ frames with sound;
+  // everything else is silence.
+  EXPECT_GT(s.voiced_frames, 25);
+  EXPECT_LT(s.voiced_frames, s.media_frames / 2);
+  EXPECT_EQ(events_named(record, "speech").size(), 1u);
+}
+
 TEST_F(SandboxTest, StreamGetsStopWhenTheCalleeHangsUp) {
   SandboxProcess sandbox({"--speed", "10"},
                          R"({"numbers": {"+15550100031": {"answer_after_s": 1, "hangup_after_s": 3}}})");
