@@ -92,6 +92,7 @@ Result<Faults> merge_faults_json(const Faults& base, std::string_view json_text)
   Faults out = base;
   for (const auto& [key, value] : doc.as_object()) {
     const std::string_view name = key;
+    if (name.empty()) return fault_error("body", "a member with an empty name");
     const std::optional<double> number = number_of(value);
     if (!number) return fault_error(name, "expected a number");
     const double x = *number;

@@ -47,6 +47,10 @@ constexpr milliseconds kVoicemailMaxLength{120'000};  // a machine stops recordi
 constexpr milliseconds kMessageSentAfter{200};
 constexpr milliseconds kMessageDeliveredAfter{1000};
 
+TimePoint wall_now() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
 milliseconds say_duration(std::string_view text) {
   int words = 0;
   bool in_word = false;
@@ -836,8 +840,7 @@ const CallRecord& Network::create_call(CallCreate request) {
   CallRecord record;
   record.sid = next_sid("CA");
   record.request = std::move(request);
-  record.date_created = std::chrono::time_point_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now());
+  record.date_created = wall_now();
   record.date_updated = record.date_created;
   const CalleeBehaviour& behaviour = behaviour_for(options_.callees, record.request.to);
   auto call = std::make_shared<Call>(*this, std::move(record), behaviour);
@@ -862,8 +865,7 @@ const MessageRecord& Network::create_message(MessageCreate request) {
   MessageRecord record;
   record.sid = next_sid("SM");
   record.request = std::move(request);
-  record.date_created = std::chrono::time_point_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now());
+  record.date_created = wall_now();
   record.date_updated = record.date_created;
   auto message = std::make_shared<Message>(*this, std::move(record));
   messages_.push_back(message);

@@ -1,5 +1,7 @@
 #include "twiml_app.h"
 
+#include "loopback_socket.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -68,22 +70,7 @@ std::string twiml_for(const std::string& path, const std::string& query, int por
 
 TwimlApp::TwimlApp(std::string auth_token, int prompt_frames, int tail_frames)
     : auth_token_(std::move(auth_token)), prompt_frames_(prompt_frames), tail_frames_(tail_frames) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (listen_fd_ < 0) throw std::runtime_error("TwimlApp: socket failed");
-  int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listen_fd_, 128) != 0) {
-    ::close(listen_fd_);
-    throw std::runtime_error("TwimlApp: cannot listen on 127.0.0.1");
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  listen_fd_ = listen_on_loopback(128, port_);
   acceptor_ = std::thread([this] { accept_loop(); });
 }
 

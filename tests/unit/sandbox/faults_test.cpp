@@ -47,6 +47,7 @@ TEST(FaultsTest, RejectsBadMembersNamingThem) {
       {R"({"latencyms": 5})", "latencyms"},
       {R"({"error_500_rate": 0.6, "error_429_rate": 0.6})", "error_500_rate"},
       {R"([1, 2])", "body"},
+      {R"({"": 0.1})", "body"},
       {R"({"x": )", "body"},
   };
   for (const auto& c : cases) {
