@@ -72,7 +72,7 @@ struct AppStream {
 
 class TwimlApp {
  public:
-  TwimlApp(std::string auth_token, int prompt_frames = 25, int tail_frames = 500);
+  TwimlApp(std::string auth_token, int prompt_frames = 25, int tail_frames = 1500);
   ~TwimlApp();
   TwimlApp(const TwimlApp&) = delete;
   TwimlApp& operator=(const TwimlApp&) = delete;
