@@ -671,8 +671,15 @@ TEST_F(MediaSessionTest, KeysPressedBeforeTheStreamOpensFollowTheStart) {
   const auto messages = app->received();
   ASSERT_GE(messages.size(), 3U);
   EXPECT_NE(messages[1].as<telephony::StartMessage>(), nullptr);
-  ASSERT_NE(messages[2].as<telephony::DtmfMessage>(), nullptr);
-  EXPECT_EQ(messages[2].as<telephony::DtmfMessage>()->sequence_number, 2U);
+  // The key is neither lost nor sent before "start". It is normally the very
+  // next message; if the stream opened before the key was posted, a media
+  // frame may come first, so only the order and the numbering are asserted.
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i].as<telephony::DtmfMessage>()) at = i;
+  }
+  ASSERT_GE(at, 2U);
+  EXPECT_EQ(messages[at].as<telephony::DtmfMessage>()->sequence_number, at);
 }
 
 TEST_F(MediaSessionTest, SequenceNumbersCountEveryMessageTheSessionSends) {
