@@ -139,9 +139,9 @@ void run_sandbox(SandboxOptions& opt, Context& ctx) {
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer drain(io);
-  const auto drain_deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::chrono::steady_clock::time_point drain_deadline;
   std::function<void()> wait_idle = [&] {
-    if (network.idle() || std::chrono::steady_clock::now() >= *drain_deadline) {
+    if (network.idle() || std::chrono::steady_clock::now() >= drain_deadline) {
       io.stop();
       return;
     }
@@ -153,7 +153,7 @@ void run_sandbox(SandboxOptions& opt, Context& ctx) {
     ctx.err << "sandbox: stopping; ending the calls still up\n";
     server->stop();
     network.shutdown();
-    *drain_deadline = std::chrono::steady_clock::now() + kDrainLimit;
+    drain_deadline = std::chrono::steady_clock::now() + kDrainLimit;
     wait_idle();
   });
   io.run();

@@ -105,29 +105,27 @@ struct Network::Synth {
   explicit Synth(conversation::Tts* engine) : tts(engine) {}
   conversation::Tts* tts;
   asio::thread_pool pool{1};
-  std::map<std::string, std::shared_ptr<const std::vector<uint8_t>>, std::less<>> cache;
 };
 
 void Network::synthesize(const std::string& text,
                          std::function<void(std::shared_ptr<const std::vector<uint8_t>>)> done) {
-  if (!synth_ || !synth_->tts) {
+  if (!synth_->tts) {
     done(nullptr);
     return;
   }
-  if (auto it = synth_->cache.find(text); it != synth_->cache.end()) {
-    done(it->second);
-    return;
-  }
-  asio::post(synth_->pool, [this, text, done = std::move(done), ex = executor_,
+  // Caching a phrase is the Tts's business (the CLI hands in a CachingTts).
+  asio::post(synth_->pool, [text, done = std::move(done), ex = executor_,
                             tts = synth_->tts]() mutable {
     auto audio = tts->synthesize(text);
     std::shared_ptr<const std::vector<uint8_t>> bytes;
     if (audio) bytes = std::make_shared<const std::vector<uint8_t>>(std::move(audio->mulaw));
-    asio::post(ex, [this, text, bytes, done = std::move(done)] {
-      if (bytes && synth_) synth_->cache.emplace(text, bytes);
-      done(bytes);
-    });
+    asio::post(ex, [bytes, done = std::move(done)] { done(bytes); });
   });
+}
+
+steady::duration Network::real_duration(milliseconds network_time) const {
+  return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double, std::milli>(
+      static_cast<double>(network_time.count()) / options_.speed));
 }
 
 // ---------------------------------------------------------------------------
@@ -199,15 +197,7 @@ struct Network::Call : std::enable_shared_from_this<Network::Call> {
     const auto real = steady::now() - created;
     return std::chrono::duration_cast<milliseconds>(real * net->options_.speed);
   }
-  steady::time_point real_at(milliseconds offset) const {
-    return created + std::chrono::duration_cast<steady::duration>(
-                         std::chrono::duration<double, std::milli>(
-                             static_cast<double>(offset.count()) / net->options_.speed));
-  }
-  steady::duration real_duration(milliseconds d) const {
-    return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double, std::milli>(
-        static_cast<double>(d.count()) / net->options_.speed));
-  }
+  steady::time_point real_at(milliseconds offset) const { return created + net->real_duration(offset); }
 
   // --- record ---------------------------------------------------------------
   void note(json::object entry) {
@@ -469,7 +459,7 @@ struct Network::Call : std::enable_shared_from_this<Network::Call> {
 
   // Runs `fn` after `d` of network time on the verb timer.
   void wait(milliseconds d, std::function<void(Call&)> fn) {
-    verb_timer.expires_after(real_duration(d));
+    verb_timer.expires_after(net->real_duration(d));
     verb_timer.async_wait([self = shared_from_this(), fn = std::move(fn)](boost::system::error_code ec) {
       if (ec || !self->net || self->ended) return;
       fn(*self);
@@ -755,15 +745,10 @@ struct Network::Message : std::enable_shared_from_this<Network::Message> {
   asio::steady_timer timer;
   json::array events;
 
-  steady::duration real(milliseconds d) const {
-    return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double, std::milli>(
-        static_cast<double>(d.count()) / net->options_.speed));
-  }
-
   void start() { step("sent", kMessageSentAfter); }
 
   void step(std::string status, milliseconds after) {
-    timer.expires_after(real(after));
+    timer.expires_after(net->real_duration(after));
     timer.async_wait([self = shared_from_this(), status](boost::system::error_code ec) {
       if (ec || !self->net) return;
       self->record.status = status;

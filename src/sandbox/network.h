@@ -62,7 +62,9 @@ struct NetworkOptions {
   uint64_t seed = 1;            // SIDs and fault dice
   Faults faults;
   std::ostream* record_sink = nullptr;  // JSON lines; not owned; null = none
-  conversation::Tts* tts = nullptr;     // the callee's voice; null = speech is silent audio
+  // The callee's voice; null = speech is silent audio. Called on a private
+  // thread for every phrase said: give a caching Tts to synthesise each once.
+  conversation::Tts* tts = nullptr;
 };
 
 // Counters for GET /sandbox/stats and the benchmarks.
@@ -125,10 +127,10 @@ class Network {
   struct Message;   // one message's state
 
  private:
-  friend struct Call;
-  friend struct Message;
   std::string next_sid(std::string_view prefix);
   void write_line(const boost::json::object& entry);
+  // How long `network_time` lasts on the wall clock at this speed.
+  std::chrono::steady_clock::duration real_duration(std::chrono::milliseconds network_time) const;
   void synthesize(const std::string& text,
                   std::function<void(std::shared_ptr<const std::vector<uint8_t>>)> done);
 
@@ -143,7 +145,7 @@ class Network {
   std::map<std::string, std::size_t, std::less<>> call_index_;
   std::vector<std::shared_ptr<Message>> messages_;
   NetworkStats stats_;
-  struct Synth;  // the speech-synthesis thread and its cache
+  struct Synth;  // the speech-synthesis thread
   std::unique_ptr<Synth> synth_;
 };
 

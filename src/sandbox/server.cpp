@@ -171,31 +171,31 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
     // One roll per request decides the fault.
     const Faults& faults = network.faults();
-    const ApiFault fault = network.dice().roll_api(faults);
-    const char* fault_name = "";
-    Outcome out;
-    out.delay = faults.latency;
-    switch (fault) {
-      case ApiFault::kDrop:
-        network.record_api(req.method_string(), req.target(), 0, "drop");
-        return {std::nullopt, faults.latency};
+    std::string_view fault_name;
+    Outcome out{std::nullopt, faults.latency};
+    switch (network.dice().roll_api(faults)) {
+      case ApiFault::kDrop:  // no response: the connection is closed
+        fault_name = "drop";
+        break;
       case ApiFault::kError500:
-        network.record_api(req.method_string(), req.target(), 500, "error_500");
+        fault_name = "error_500";
         out.response = api_error(req, ApiError::make(500, 20500, "Internal Server Error"));
-        return out;
+        break;
       case ApiFault::kError429:
-        network.record_api(req.method_string(), req.target(), 429, "error_429");
+        fault_name = "error_429";
         out.response = api_error(req, ApiError::make(429, 20429, "Too Many Requests"));
-        return out;
-      case ApiFault::kHang:
+        break;
+      case ApiFault::kHang:  // carried out, answered late
         fault_name = "hang";
         out.delay = faults.hang;
+        out.response = api_call(req, parts, query, path);
         break;
       case ApiFault::kNone:
+        out.response = api_call(req, parts, query, path);
         break;
     }
-    out.response = api_call(req, parts, query, path);
-    network.record_api(req.method_string(), req.target(), out.response->result_int(), fault_name);
+    network.record_api(req.method_string(), req.target(),
+                       out.response ? out.response->result_int() : 0, fault_name);
     return out;
   }
 
