@@ -113,6 +113,35 @@ struct CallLog {
   friend bool operator==(const CallLog&, const CallLog&) = default;
 };
 
+// A status callback from the carrier, as the server read it: what it says
+// about one call at one moment.
+struct CallStatusUpdate {
+  std::string call_sid;
+  CallStatus status = CallStatus::kQueued;
+  std::optional<int> sequence_number;  // SequenceNumber: the callback's place in the call's order
+  std::optional<TimePoint> timestamp;  // Timestamp: when the carrier saw the event
+  std::optional<int> duration_seconds;  // CallDuration (final statuses)
+  std::string answered_by;               // AnsweredBy, empty when absent
+  std::optional<int> error_code;         // ErrorCode, when the carrier gave one
+  std::string error_message;
+  // Used only when the call is not logged yet (a call autovoice did not place).
+  CallDirection direction = CallDirection::kOutbound;
+  std::string from;
+  std::string to;
+};
+
+// The order in which a call's statuses happen: queued < initiated < ringing <
+// in-progress < every final status (all final statuses share the last rank).
+int status_rank(CallStatus s);
+
+// Whether a callback saying `next` (with its sequence number) may replace a
+// log that says `current` (last changed by a callback with `current_sequence`).
+// A final status is never replaced; a later status replaces an earlier one;
+// among equal ranks the higher sequence number wins and a duplicate (same
+// number, or none) changes nothing.
+bool supersedes(CallStatus next, std::optional<int> next_sequence, CallStatus current,
+                std::optional<int> current_sequence);
+
 // Each returns the first problem found, naming the field and the value.
 Status validate(const Customer& c);
 Status validate(const Vehicle& v);

@@ -16,10 +16,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "domain/result.h"
@@ -68,6 +70,21 @@ class WorkerLock {
   virtual ~WorkerLock() = default;
 };
 
+// How a status callback changed the call log (Store::apply_call_status).
+struct CallStatusApplied {
+  CallLog log;           // the row as it now is
+  bool applied = false;  // false: a duplicate or an out-of-order (earlier) callback, nothing changed
+  bool created = false;  // the CallSid was unknown; a row was made from the callback
+};
+
+// Counts for the server's metrics.
+struct CallLogCounts {
+  std::vector<std::pair<std::string, std::int64_t>> by_status;  // "completed" -> n, ordered by status
+  // Outbound reminder calls (intent "appointment_reminder") by outcome; an
+  // empty outcome counts as "none". Ordered by outcome.
+  std::vector<std::pair<std::string, std::int64_t>> reminders_by_outcome;
+};
+
 struct CallLogQuery {
   std::optional<CustomerId> customer_id;
   std::optional<AppointmentId> appointment_id;
@@ -97,6 +114,13 @@ class Store {
   virtual Result<std::optional<Customer>> customer_by_phone(const PhoneNumber& phone) = 0;
   // Ordered by id.
   virtual Result<std::vector<Customer>> list_customers(Page page) = 0;
+  // Replaces c.id's first_name, last_name, phone, email and time_zone (opt-out
+  // and created_at are kept). kNotFound if absent, kConflict when the phone
+  // number belongs to another customer.
+  virtual Result<Customer> update_customer(const Customer& c) = 0;
+  // Deletes the customer with their vehicles and appointments; their call
+  // logs stay, no longer linked. kNotFound if absent.
+  virtual Status delete_customer(CustomerId id) = 0;
   // Opting out records `at`; opting back in clears it. Returns the customer.
   virtual Result<Customer> set_customer_opt_out(CustomerId id, bool opted_out, TimePoint at) = 0;
 
@@ -106,6 +130,11 @@ class Store {
   virtual Result<Vehicle> vehicle(VehicleId id) = 0;
   // Ordered by id; all customers' when customer_id is empty.
   virtual Result<std::vector<Vehicle>> list_vehicles(std::optional<CustomerId> customer_id, Page page) = 0;
+  // Replaces v.id's year, make, model, vin and plate (the owner is kept).
+  // kNotFound if absent.
+  virtual Result<Vehicle> update_vehicle(const Vehicle& v) = 0;
+  // kNotFound if absent; kConflict while any appointment refers to it.
+  virtual Status delete_vehicle(VehicleId id) = 0;
 
   // --- appointments -------------------------------------------------------------
   // kNotFound when the customer or vehicle does not exist; kInvalidArgument
@@ -124,6 +153,12 @@ class Store {
                                                                  TimePoint from, TimePoint to) = 0;
   virtual Result<Appointment> set_appointment_status(AppointmentId id, AppointmentStatus status,
                                                      TimePoint now) = 0;
+  // Replaces a.id's vehicle_id, start, duration_minutes, service_type, status
+  // and notes (customer_id and created_at are kept; updated_at = now), with
+  // add_appointment's checks. kNotFound if absent.
+  virtual Result<Appointment> update_appointment(const Appointment& a, TimePoint now) = 0;
+  // kNotFound if absent. Its call logs stay, no longer linked.
+  virtual Status delete_appointment(AppointmentId id) = 0;
 
   // --- call logs ----------------------------------------------------------------
   // kConflict when call_sid is already logged. created_at/updated_at = now.
@@ -131,6 +166,16 @@ class Store {
   virtual Result<CallLog> call_log_by_sid(std::string_view call_sid) = 0;  // kNotFound
   // Newest first (created_at, then id, descending).
   virtual Result<std::vector<CallLog>> list_call_logs(const CallLogQuery& q) = 0;
+  // Applies a status callback to the call's log atomically (safe when the
+  // same CallSid's callbacks arrive concurrently): when supersedes() allows
+  // it, status and the update's present fields are written (started_at =
+  // timestamp, or now, on in-progress; ended_at likewise on a final status;
+  // duration, answered_by, error code and message when given) and the
+  // sequence number remembered; otherwise nothing changes. An unknown CallSid
+  // creates a row from the update (its direction, from and to; no customer).
+  // kInvalidArgument for an empty call_sid.
+  virtual Result<CallStatusApplied> apply_call_status(const CallStatusUpdate& u, TimePoint now) = 0;
+  virtual Result<CallLogCounts> call_log_counts() = 0;
 
   // --- scheduled job fires -----------------------------------------------------------
   // One row per (job, fire_time) makes each fire run on exactly one worker,

@@ -28,6 +28,8 @@ class StoreWrapper : public Store {
   Result<Customer> set_customer_opt_out(CustomerId id, bool opted_out, TimePoint at) override {
     return target_.set_customer_opt_out(id, opted_out, at);
   }
+  Result<Customer> update_customer(const Customer& c) override { return target_.update_customer(c); }
+  Status delete_customer(CustomerId id) override { return target_.delete_customer(id); }
   Result<Vehicle> add_vehicle(const Vehicle& v, TimePoint now) override {
     return target_.add_vehicle(v, now);
   }
@@ -36,6 +38,8 @@ class StoreWrapper : public Store {
                                              Page page) override {
     return target_.list_vehicles(customer_id, page);
   }
+  Result<Vehicle> update_vehicle(const Vehicle& v) override { return target_.update_vehicle(v); }
+  Status delete_vehicle(VehicleId id) override { return target_.delete_vehicle(id); }
   Result<Appointment> add_appointment(const Appointment& a, TimePoint now) override {
     return target_.add_appointment(a, now);
   }
@@ -54,6 +58,10 @@ class StoreWrapper : public Store {
                                              TimePoint now) override {
     return target_.set_appointment_status(id, status, now);
   }
+  Result<Appointment> update_appointment(const Appointment& a, TimePoint now) override {
+    return target_.update_appointment(a, now);
+  }
+  Status delete_appointment(AppointmentId id) override { return target_.delete_appointment(id); }
   Result<CallLog> add_call_log(const CallLog& c, TimePoint now) override {
     return target_.add_call_log(c, now);
   }
@@ -63,6 +71,10 @@ class StoreWrapper : public Store {
   Result<std::vector<CallLog>> list_call_logs(const CallLogQuery& q) override {
     return target_.list_call_logs(q);
   }
+  Result<CallStatusApplied> apply_call_status(const CallStatusUpdate& u, TimePoint now) override {
+    return target_.apply_call_status(u, now);
+  }
+  Result<CallLogCounts> call_log_counts() override { return target_.call_log_counts(); }
   Result<std::optional<TimePoint>> last_finished_fire(std::string_view job) override {
     return target_.last_finished_fire(job);
   }
