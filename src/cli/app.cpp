@@ -72,6 +72,7 @@ int run(int argc, const char* const* argv, Context& ctx) {
   add_record_commands(app, ctx);
   add_cron_commands(app, ctx);
   add_sandbox_commands(app, ctx);
+  add_serve_commands(app, ctx);
   try {
     app.parse(argc, argv);
     return kExitOk;

@@ -78,6 +78,7 @@ void add_store_commands(CLI::App& app, Context& ctx);  // migrate, seed
 void add_record_commands(CLI::App& app, Context& ctx);  // customers, vehicles, appointments, calls
 void add_cron_commands(CLI::App& app, Context& ctx);    // cron next
 void add_sandbox_commands(CLI::App& app, Context& ctx); // sandbox
+void add_serve_commands(CLI::App& app, Context& ctx);   // serve
 
 // Parses argv and runs the chosen subcommand; returns the process exit code.
 int run(int argc, const char* const* argv, Context& ctx);

@@ -16,6 +16,11 @@ constexpr int kMaxAttempts = 10;
 constexpr int kMaxRetryDelayMinutes = 24 * 60;
 constexpr int kMaxMisfireGraceSeconds = 7 * 24 * 3600;
 constexpr int kMaxShutdownGraceSeconds = 3600;
+constexpr int kMaxServerThreads = 64;
+constexpr int kMaxDbPoolSize = 64;
+constexpr int kMinBodyLimit = 1024;
+constexpr int kMaxBodyLimit = 64 * 1024 * 1024;
+constexpr int kMaxHttpTimeoutSeconds = 300;
 
 std::string trim(std::string_view s) {
   std::size_t b = 0;
@@ -215,6 +220,14 @@ Result<Settings> Settings::load(const Environment& env) {
   r.text("HOST", s.listen_host, 255);
   r.integer("PORT", s.listen_port, 1, 65535);
   r.secret("API_KEY", s.api_key);
+  r.integer("SERVER_THREADS", s.server_threads, 0, kMaxServerThreads);
+  r.integer("DB_POOL_SIZE", s.db_pool_size, 1, kMaxDbPoolSize);
+  int body_limit = static_cast<int>(s.http_body_limit);
+  r.integer("HTTP_BODY_LIMIT", body_limit, kMinBodyLimit, kMaxBodyLimit);
+  s.http_body_limit = static_cast<std::size_t>(body_limit);
+  int http_timeout = static_cast<int>(s.http_timeout.count());
+  r.integer("HTTP_TIMEOUT_SECONDS", http_timeout, 1, kMaxHttpTimeoutSeconds);
+  s.http_timeout = std::chrono::seconds{http_timeout};
   if (!s.api_key.empty() && s.api_key.reveal().size() < 16) {
     r.record(bad("API_KEY", "(hidden)", "at least 16 characters"));
   }
@@ -292,6 +305,10 @@ std::string Settings::describe() const {
   line("HOST", listen_host);
   line("PORT", std::to_string(listen_port));
   line("API_KEY", api_key.masked());
+  line("SERVER_THREADS", server_threads == 0 ? "0 (one per core)" : std::to_string(server_threads));
+  line("DB_POOL_SIZE", std::to_string(db_pool_size));
+  line("HTTP_BODY_LIMIT", std::to_string(http_body_limit));
+  line("HTTP_TIMEOUT_SECONDS", std::to_string(http_timeout.count()));
   line("TWILIO_ACCOUNT_SID", twilio_account_sid.empty() ? "(unset)" : twilio_account_sid);
   line("TWILIO_AUTH_TOKEN", twilio_auth_token.masked());
   line("TWILIO_PHONE_NUMBER", phone(twilio_phone_number));

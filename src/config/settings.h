@@ -50,6 +50,11 @@ struct Settings {
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
   Secret api_key;
+  // The server (autovoice serve)
+  int server_threads = 0;        // event-loop threads; 0 = one per core
+  int db_pool_size = 4;          // threads that do the server's database work
+  std::size_t http_body_limit = 1024 * 1024;  // bytes; larger request bodies get 413
+  std::chrono::seconds http_timeout{10};      // to read a request (slow clients) or write an answer
   // Carrier
   std::string twilio_account_sid;
   Secret twilio_auth_token;
