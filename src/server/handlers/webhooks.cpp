@@ -135,7 +135,7 @@ std::vector<RouteSpec> webhook_routes(Services& services) {
           services.metrics->status_callback(CallbackResult::kRejected);
           co_return validation_error(std::move(update).error());
         }
-        const TimePoint now = services.clock.now();
+        const TimePoint now = services.clock.now_seconds();
         auto applied = co_await services.db.run(
             [&services, &u = *update, now] { return services.store.apply_call_status(u, now); });
         if (!applied) {
