@@ -131,6 +131,36 @@ bool is_final(CallStatus s) {
   }
 }
 
+int status_rank(CallStatus s) {
+  switch (s) {
+    case CallStatus::kQueued:
+      return 0;
+    case CallStatus::kInitiated:
+      return 1;
+    case CallStatus::kRinging:
+      return 2;
+    case CallStatus::kInProgress:
+      return 3;
+    case CallStatus::kCompleted:
+    case CallStatus::kBusy:
+    case CallStatus::kNoAnswer:
+    case CallStatus::kFailed:
+    case CallStatus::kCanceled:
+      break;
+  }
+  return 4;
+}
+
+bool supersedes(CallStatus next, std::optional<int> next_sequence, CallStatus current,
+                std::optional<int> current_sequence) {
+  if (is_final(current)) return false;
+  const int next_rank = status_rank(next);
+  const int current_rank = status_rank(current);
+  if (next_rank != current_rank) return next_rank > current_rank;
+  // The same status again: only a callback known to come later counts.
+  return next_sequence && (!current_sequence || *next_sequence > *current_sequence);
+}
+
 Status validate(const Customer& c) {
   if (auto s = require_text("first_name", c.first_name, kMaxNameLength); !s) return s;
   if (c.last_name.size() > kMaxNameLength) {

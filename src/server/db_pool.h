@@ -19,13 +19,9 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace autovoice::server {
+#include "server/metrics.h"  // DbPoolUse
 
-struct DbPoolUse {
-  int threads = 0;
-  int busy = 0;             // functions running now
-  std::int64_t queued = 0;  // functions waiting for a thread
-};
+namespace autovoice::server {
 
 class DbPool {
  public:

@@ -67,6 +67,7 @@ struct Services {
   Clock& clock;
   const TimeZone* shop_zone;
   MediaStreams& streams;
+  std::chrono::system_clock::time_point process_start;
 };
 
 // One request as its handler sees it.

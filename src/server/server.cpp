@@ -97,7 +97,7 @@ struct Server::Impl {
         clock(cl),
         ioc(thread_count),
         db(config.db_threads),
-        services{config, store, db, nullptr, clock, zone, streams},
+        services{config, store, db, nullptr, clock, zone, streams, cl.now()},
         acceptor(ioc),
         grace_timer(ioc),
         threads_wanted(thread_count) {}

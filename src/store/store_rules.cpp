@@ -4,6 +4,8 @@ namespace autovoice::store_rules {
 
 namespace {
 constexpr std::size_t kMaxQuotedLength = 64;
+// Stands in for a stored reference an update keeps, which is valid by construction.
+constexpr std::int64_t kKeptId = 1;
 std::string in_quotes(std::string_view text) {
   return "'" + std::string(text.substr(0, kMaxQuotedLength)) + "'";
 }
@@ -37,6 +39,17 @@ Error vehicle_of_other_customer(VehicleId vehicle, CustomerId owner, CustomerId 
                                           ", not customer " + std::to_string(wanted));
 }
 
+Error phone_taken(const PhoneNumber& phone) {
+  Error e = Error::conflict("phone " + phone.masked() + " is already used by another customer");
+  e.field = "phone";
+  return e;
+}
+
+Error vehicle_has_appointments(VehicleId id) {
+  return Error::conflict("vehicle " + std::to_string(id) +
+                         " has appointments: delete them or move them to another vehicle first");
+}
+
 Status refuse_newer_schema(int version) {
   if (version <= latest_schema_version()) return ok_status();
   return Error::precondition("database schema is at version " + std::to_string(version) +
@@ -47,6 +60,48 @@ Status refuse_newer_schema(int version) {
 Status require_name(const char* field, std::string_view value) {
   if (!value.empty()) return ok_status();
   return Error::invalid(field, std::string(field) + " must not be empty");
+}
+
+Status validate_update(const Customer& c) {
+  Customer replaced = c;
+  replaced.opted_out = false;
+  replaced.opted_out_at.reset();
+  return validate(replaced);
+}
+
+Status validate_update(const Vehicle& v) {
+  Vehicle replaced = v;
+  replaced.customer_id = kKeptId;
+  return validate(replaced);
+}
+
+Status validate_update(const Appointment& a) {
+  Appointment replaced = a;
+  replaced.customer_id = kKeptId;
+  return validate(replaced);
+}
+
+CallLog call_log_from_callback(const CallStatusUpdate& u, TimePoint now) {
+  CallLog log;
+  log.call_sid = u.call_sid;
+  log.direction = u.direction;
+  log.from = u.from;
+  log.to = u.to;
+  log.created_at = now;
+  apply_call_status_to(log, u, now);
+  return log;
+}
+
+void apply_call_status_to(CallLog& log, const CallStatusUpdate& u, TimePoint now) {
+  log.status = u.status;
+  const TimePoint seen = u.timestamp.value_or(now);
+  if (u.status == CallStatus::kInProgress && !log.started_at) log.started_at = seen;
+  if (is_final(u.status)) log.ended_at = seen;
+  if (u.duration_seconds) log.duration_seconds = u.duration_seconds;
+  if (!u.answered_by.empty()) log.answered_by = u.answered_by;
+  if (u.error_code) log.error_code = u.error_code;
+  if (!u.error_message.empty()) log.error_message = u.error_message;
+  log.updated_at = now;
 }
 
 Status check_fire_names(std::string_view job, std::string_view worker) {

@@ -23,11 +23,35 @@ Error vehicle_missing(VehicleId id);
 Error appointment_missing(AppointmentId id);
 // kInvalidArgument on field vehicle_id.
 Error vehicle_of_other_customer(VehicleId vehicle, CustomerId owner, CustomerId wanted);
+// kConflict on field phone: another customer has the number (shown masked).
+Error phone_taken(const PhoneNumber& phone);
+// kConflict: appointments still refer to the vehicle.
+Error vehicle_has_appointments(VehicleId id);
 // kFailedPrecondition when `version` is newer than this binary's schema.
 Status refuse_newer_schema(int version);
 
 // kInvalidArgument naming `field` when value is empty.
 Status require_name(const char* field, std::string_view value);
+// validate() of what an update replaces. The fields an update keeps (a
+// customer's opt-out, a vehicle's owner, an appointment's customer) come from
+// the stored row, so the caller's values of them are not held against it.
+Status validate_update(const Customer& c);
+Status validate_update(const Vehicle& v);
+Status validate_update(const Appointment& a);
+
+// --- apply_call_status ---------------------------------------------------------
+// The intent of the reminder calls whose outcomes call_log_counts reports.
+inline constexpr std::string_view kReminderIntent = "appointment_reminder";
+// The row a callback for an unknown CallSid makes (id 0; no customer,
+// appointment or intent): its direction, from and to, with the update applied.
+// validate() of it is the check of the update.
+CallLog call_log_from_callback(const CallStatusUpdate& u, TimePoint now);
+// Writes a callback that supersedes() lets through into `log`: its status;
+// started_at (the callback's timestamp, or now) on the first in-progress;
+// ended_at likewise on a final status; duration, answered_by, error code and
+// message when the callback has them; updated_at = now.
+void apply_call_status_to(CallLog& log, const CallStatusUpdate& u, TimePoint now);
+
 // job and worker non-empty, lease positive; else kInvalidArgument naming the field.
 Status check_fire_names(std::string_view job, std::string_view worker);
 Status check_lease(std::chrono::seconds lease);

@@ -22,6 +22,9 @@
 #include <tuple>
 #include <vector>
 
+#include <map>
+#include <random>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -42,8 +45,11 @@ namespace {
 using autovoice::testing::Backend;
 using autovoice::testing::TestDatabase;
 using ::testing::AllOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::Pair;
 using namespace std::chrono_literals;
 
 template <typename T>
@@ -113,6 +119,24 @@ CallLog new_call_log(std::string sid) {
   c.direction = CallDirection::kOutbound;
   c.status = CallStatus::kInitiated;
   return c;
+}
+
+// A status callback about call `sid`.
+CallStatusUpdate callback(std::string sid, CallStatus status, std::optional<int> sequence,
+                          std::optional<TimePoint> timestamp = std::nullopt) {
+  CallStatusUpdate u;
+  u.call_sid = std::move(sid);
+  u.status = status;
+  u.sequence_number = sequence;
+  u.timestamp = timestamp;
+  return u;
+}
+
+template <typename T>
+void expect_error(const Result<T>& result, ErrorCode code, std::string_view mentioning) {
+  ASSERT_FALSE(result.ok()) << "expected " << error_code_name(code);
+  EXPECT_EQ(result.error().code, code) << describe(result);
+  EXPECT_THAT(result.error().message, HasSubstr(std::string(mentioning)));
 }
 
 std::vector<AppointmentId> ids_of(const std::vector<Appointment>& rows) {
@@ -229,6 +253,20 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     auto last = store_->last_finished_fire(job);
     EXPECT_TRUE(last.ok()) << describe(last);
     return last.ok() ? *last : std::nullopt;
+  }
+
+  // The call log of `sid` as stored.
+  CallLog logged(std::string_view sid) {
+    auto log = store_->call_log_by_sid(sid);
+    EXPECT_TRUE(log.ok()) << describe(log);
+    return log.ok() ? *log : CallLog{};
+  }
+
+  // Applies a callback that must be accepted (ok), whether or not it applies.
+  CallStatusApplied apply(const CallStatusUpdate& u, TimePoint now) {
+    auto result = store_->apply_call_status(u, now);
+    EXPECT_TRUE(result.ok()) << describe(result);
+    return result.ok() ? *result : CallStatusApplied{};
   }
 
   std::vector<Appointment> all_appointments() {
@@ -451,6 +489,166 @@ TEST_P(StoreContractTest, OptOutOfUnknownCustomerIsNotFound) {
   EXPECT_THAT(result.error().message, HasSubstr("customer 777 does not exist"));
 }
 
+TEST_P(StoreContractTest, UpdateCustomerReplacesNamesPhoneEmailAndTimeZone) {
+  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(new_customer("+15551230001"), kNow));
+  Customer change = added;
+  change.first_name = "Grace";
+  change.last_name = "Hopper";
+  change.phone = phone("+15551230002");
+  change.email = "grace@example.com";
+  change.time_zone = "America/New_York";
+
+  ASSERT_OK_AND_ASSIGN(updated, store_->update_customer(change));
+  EXPECT_EQ(updated, change);
+  ASSERT_OK_AND_ASSIGN(loaded, store_->customer(added.id));
+  EXPECT_EQ(loaded, change);
+  ASSERT_OK_AND_ASSIGN(by_new_phone, store_->customer_by_phone(change.phone));
+  EXPECT_EQ(by_new_phone, std::optional<Customer>(change));
+  ASSERT_OK_AND_ASSIGN(by_old_phone, store_->customer_by_phone(added.phone));
+  EXPECT_EQ(by_old_phone, std::nullopt);
+}
+
+TEST_P(StoreContractTest, UpdateCustomerKeepsOptOutAndCreatedAt) {
+  ASSERT_OK_AND_ASSIGN(ada, store_->add_customer(new_customer("+15551230001"), kNow));
+  ASSERT_OK_AND_ASSIGN(bob, store_->add_customer(new_customer("+15551230002", "Bob"), kNow));
+  ASSERT_OK_AND_ASSIGN(ada_out, store_->set_customer_opt_out(ada.id, true, kNow + 1h));
+
+  // Ada as read before she opted out; Bob claiming to have opted out.
+  Customer ada_change = ada;
+  ada_change.first_name = "Augusta";
+  ada_change.created_at = at("2001-01-01T00:00:00Z");
+  Customer bob_change = bob;
+  bob_change.first_name = "Robert";
+  bob_change.opted_out = true;
+  bob_change.opted_out_at = kNow;
+
+  Customer ada_expected = ada_out;
+  ada_expected.first_name = "Augusta";
+  Customer bob_expected = bob;
+  bob_expected.first_name = "Robert";
+  ASSERT_OK_AND_ASSIGN(ada_updated, store_->update_customer(ada_change));
+  EXPECT_EQ(ada_updated, ada_expected);
+  ASSERT_OK_AND_ASSIGN(bob_updated, store_->update_customer(bob_change));
+  EXPECT_EQ(bob_updated, bob_expected);
+  ASSERT_OK_AND_ASSIGN(ada_loaded, store_->customer(ada.id));
+  EXPECT_EQ(ada_loaded, ada_expected);
+  ASSERT_OK_AND_ASSIGN(bob_loaded, store_->customer(bob.id));
+  EXPECT_EQ(bob_loaded, bob_expected);
+}
+
+TEST_P(StoreContractTest, UpdateCustomerToATakenPhoneIsConflictAndChangesNothing) {
+  ASSERT_OK_AND_ASSIGN(ada, store_->add_customer(new_customer("+15551230001"), kNow));
+  ASSERT_OK_AND_ASSIGN(bob, store_->add_customer(new_customer("+15551230002", "Bob"), kNow));
+  Customer change = bob;
+  change.first_name = "Robert";
+  change.phone = ada.phone;
+
+  auto updated = store_->update_customer(change);
+  expect_error(updated, ErrorCode::kConflict, ada.phone.masked());
+  ASSERT_FALSE(updated.ok());
+  EXPECT_EQ(updated.error().field, "phone");
+  EXPECT_THAT(updated.error().message, Not(HasSubstr(ada.phone.str())));
+  ASSERT_OK_AND_ASSIGN(ada_loaded, store_->customer(ada.id));
+  EXPECT_EQ(ada_loaded, ada);
+  ASSERT_OK_AND_ASSIGN(bob_loaded, store_->customer(bob.id));
+  EXPECT_EQ(bob_loaded, bob);
+}
+
+TEST_P(StoreContractTest, UpdateCustomerMayKeepItsOwnPhone) {
+  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(new_customer("+15551230001"), kNow));
+  Customer change = added;
+  change.email = "ada@example.com";
+  ASSERT_OK_AND_ASSIGN(updated, store_->update_customer(change));
+  EXPECT_EQ(updated, change);
+}
+
+TEST_P(StoreContractTest, InvalidCustomerUpdateIsRejectedNamingTheFieldAndChangesNothing) {
+  ASSERT_OK_AND_ASSIGN(added, store_->add_customer(new_customer("+15551230001"), kNow));
+  struct Case {
+    const char* field;
+    void (*change)(Customer&);
+  };
+  const Case cases[] = {
+      {"first_name", [](Customer& c) { c.first_name = " "; }},
+      {"phone", [](Customer& c) { c.phone = PhoneNumber{}; }},
+      {"email", [](Customer& c) { c.email = "ada.example.com"; }},
+      {"time_zone", [](Customer& c) { c.time_zone = "Europe/Atlantis"; }},
+  };
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(tc.field);
+    Customer change = added;
+    tc.change(change);
+    auto updated = store_->update_customer(change);
+    ASSERT_FALSE(updated.ok());
+    EXPECT_EQ(updated.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(updated.error().field, tc.field);
+  }
+  ASSERT_OK_AND_ASSIGN(loaded, store_->customer(added.id));
+  EXPECT_EQ(loaded, added);
+}
+
+TEST_P(StoreContractTest, DeleteCustomerRemovesVehiclesAndAppointmentsButKeepsCallLogs) {
+  const Owner ada = add_owner("+15551230001");
+  const Owner bob = add_owner("+15551230002");
+  ASSERT_OK_AND_ASSIGN(
+      ada_appointment,
+      store_->add_appointment(
+          new_appointment(ada.customer.id, ada.vehicle.id, at("2026-03-03T09:00:00Z")), kNow));
+  ASSERT_OK_AND_ASSIGN(
+      bob_appointment,
+      store_->add_appointment(
+          new_appointment(bob.customer.id, bob.vehicle.id, at("2026-03-03T10:00:00Z")), kNow));
+  CallLog ada_call = new_call_log("CA-ada");
+  ada_call.customer_id = ada.customer.id;
+  ada_call.appointment_id = ada_appointment.id;
+  ada_call.intent = "appointment_reminder";
+  ada_call.outcome = "confirmed";
+  ASSERT_OK_AND_ASSIGN(ada_log, store_->add_call_log(ada_call, kNow));
+  CallLog bob_call = new_call_log("CA-bob");
+  bob_call.customer_id = bob.customer.id;
+  bob_call.appointment_id = bob_appointment.id;
+  ASSERT_OK_AND_ASSIGN(bob_log, store_->add_call_log(bob_call, kNow));
+
+  ASSERT_OK(store_->delete_customer(ada.customer.id));
+
+  expect_error(store_->customer(ada.customer.id), ErrorCode::kNotFound, "customer");
+  expect_error(store_->vehicle(ada.vehicle.id), ErrorCode::kNotFound, "vehicle");
+  expect_error(store_->appointment(ada_appointment.id), ErrorCode::kNotFound, "appointment");
+  CallLog unlinked = ada_log;
+  unlinked.customer_id.reset();
+  unlinked.appointment_id.reset();
+  EXPECT_EQ(logged("CA-ada"), unlinked);
+  // Bob's records are untouched.
+  ASSERT_OK_AND_ASSIGN(customers, store_->list_customers(Page{}));
+  EXPECT_EQ(customers, std::vector<Customer>{bob.customer});
+  ASSERT_OK_AND_ASSIGN(vehicles, store_->list_vehicles(std::nullopt, Page{}));
+  EXPECT_EQ(vehicles, std::vector<Vehicle>{bob.vehicle});
+  EXPECT_EQ(all_appointments(), std::vector<Appointment>{bob_appointment});
+  EXPECT_EQ(logged("CA-bob"), bob_log);
+}
+
+TEST_P(StoreContractTest, UpdateOrDeleteOfAnUnknownRecordIsNotFound) {
+  const Owner owner = add_owner("+15551230001");
+  Customer customer = owner.customer;
+  customer.id = 4040;
+  Vehicle vehicle = owner.vehicle;
+  vehicle.id = 4041;
+  Appointment appointment =
+      new_appointment(owner.customer.id, owner.vehicle.id, at("2026-03-03T09:00:00Z"));
+  appointment.id = 4042;
+
+  expect_error(store_->update_customer(customer), ErrorCode::kNotFound,
+               "customer 4040 does not exist");
+  expect_error(store_->delete_customer(4040), ErrorCode::kNotFound, "customer 4040 does not exist");
+  expect_error(store_->update_vehicle(vehicle), ErrorCode::kNotFound,
+               "vehicle 4041 does not exist");
+  expect_error(store_->delete_vehicle(4041), ErrorCode::kNotFound, "vehicle 4041 does not exist");
+  expect_error(store_->update_appointment(appointment, kNow), ErrorCode::kNotFound,
+               "appointment 4042 does not exist");
+  expect_error(store_->delete_appointment(4042), ErrorCode::kNotFound,
+               "appointment 4042 does not exist");
+}
+
 // --- vehicles -------------------------------------------------------------------------
 
 TEST_P(StoreContractTest, VehicleRoundTripsEveryField) {
@@ -507,6 +705,87 @@ TEST_P(StoreContractTest, ListVehiclesFiltersByCustomerInIdOrder) {
   ASSERT_OK_AND_ASSIGN(second_of_adas,
                        store_->list_vehicles(ada.id, Page{.limit = 1, .offset = 1}));
   EXPECT_EQ(second_of_adas, (std::vector<Vehicle>{v3}));
+}
+
+TEST_P(StoreContractTest, UpdateVehicleReplacesItsDetailsAndKeepsOwnerAndCreatedAt) {
+  const Owner ada = add_owner("+15551230001");
+  ASSERT_OK_AND_ASSIGN(bob, store_->add_customer(new_customer("+15551230002", "Bob"), kNow));
+  Vehicle change = ada.vehicle;
+  change.year = 2019;
+  change.make = "Toyota";
+  change.model = "Corolla";
+  change.vin = "1HGCM82633A004352";
+  change.plate = "7ABC123";
+  change.customer_id = bob.id;                     // kept: the owner does not change
+  change.created_at = at("2001-01-01T00:00:00Z");  // kept
+
+  Vehicle expected = change;
+  expected.customer_id = ada.customer.id;
+  expected.created_at = ada.vehicle.created_at;
+  ASSERT_OK_AND_ASSIGN(updated, store_->update_vehicle(change));
+  EXPECT_EQ(updated, expected);
+  ASSERT_OK_AND_ASSIGN(loaded, store_->vehicle(ada.vehicle.id));
+  EXPECT_EQ(loaded, expected);
+  ASSERT_OK_AND_ASSIGN(bobs, store_->list_vehicles(bob.id, Page{}));
+  EXPECT_THAT(bobs, IsEmpty());
+}
+
+TEST_P(StoreContractTest, InvalidVehicleUpdateIsRejectedNamingTheFieldAndChangesNothing) {
+  const Owner owner = add_owner("+15551230001");
+  struct Case {
+    const char* name;
+    void (*change)(Vehicle&);
+    const char* field;  // "" when the update is valid
+  };
+  const Case cases[] = {
+      {"year", [](Vehicle& v) { v.year = 1800; }, "year"},
+      {"make", [](Vehicle& v) { v.make = ""; }, "make"},
+      {"vin", [](Vehicle& v) { v.vin = "SHORT"; }, "vin"},
+      {"no owner given (the owner is kept)", [](Vehicle& v) { v.customer_id = 0; }, ""},
+  };
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(tc.name);
+    Vehicle change = owner.vehicle;
+    tc.change(change);
+    auto updated = store_->update_vehicle(change);
+    if (std::string_view(tc.field).empty()) {
+      EXPECT_TRUE(updated.ok()) << describe(updated);
+      continue;
+    }
+    ASSERT_FALSE(updated.ok());
+    EXPECT_EQ(updated.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(updated.error().field, tc.field);
+  }
+  ASSERT_OK_AND_ASSIGN(loaded, store_->vehicle(owner.vehicle.id));
+  EXPECT_EQ(loaded, owner.vehicle);
+}
+
+TEST_P(StoreContractTest, DeleteVehicleWithAppointmentsIsConflict) {
+  const Owner owner = add_owner("+15551230001");
+  // Even a cancelled appointment keeps its vehicle.
+  ASSERT_OK_AND_ASSIGN(
+      appointment, store_->add_appointment(
+                       new_appointment(owner.customer.id, owner.vehicle.id,
+                                       at("2026-03-03T09:00:00Z"), AppointmentStatus::kCancelled),
+                       kNow));
+
+  expect_conflict(store_->delete_vehicle(owner.vehicle.id), "has appointments");
+  ASSERT_OK_AND_ASSIGN(vehicle, store_->vehicle(owner.vehicle.id));
+  EXPECT_EQ(vehicle, owner.vehicle);
+  ASSERT_OK_AND_ASSIGN(kept, store_->appointment(appointment.id));
+  EXPECT_EQ(kept, appointment);
+}
+
+TEST_P(StoreContractTest, DeleteVehicleWithoutAppointmentsRemovesIt) {
+  const Owner owner = add_owner("+15551230001");
+  ASSERT_OK_AND_ASSIGN(spare, store_->add_vehicle(new_vehicle(owner.customer.id), kNow));
+  ASSERT_OK(store_->add_appointment(
+      new_appointment(owner.customer.id, owner.vehicle.id, at("2026-03-03T09:00:00Z")), kNow));
+
+  ASSERT_OK(store_->delete_vehicle(spare.id));
+  expect_error(store_->vehicle(spare.id), ErrorCode::kNotFound, "vehicle");
+  ASSERT_OK_AND_ASSIGN(left, store_->list_vehicles(owner.customer.id, Page{}));
+  EXPECT_EQ(left, std::vector<Vehicle>{owner.vehicle});
 }
 
 TEST_P(StoreContractTest, CreatedAtComesFromNow) {
@@ -777,6 +1056,126 @@ TEST_P(StoreContractTest, SetStatusOfUnknownAppointmentIsNotFound) {
   EXPECT_THAT(result.error().message, HasSubstr("appointment 808 does not exist"));
 }
 
+TEST_P(StoreContractTest, UpdateAppointmentReplacesItsScheduleAndKeepsCustomerAndCreatedAt) {
+  const Owner owner = add_owner("+15551230001");
+  ASSERT_OK_AND_ASSIGN(second_car, store_->add_vehicle(new_vehicle(owner.customer.id), kNow));
+  ASSERT_OK_AND_ASSIGN(
+      added,
+      store_->add_appointment(
+          new_appointment(owner.customer.id, owner.vehicle.id, at("2026-03-03T09:00:00Z")), kNow));
+  Appointment change = added;
+  change.vehicle_id = second_car.id;
+  change.start = at("2026-03-05T14:30:00Z");
+  change.duration_minutes = 30;
+  change.service_type = "Brake inspection";
+  change.status = AppointmentStatus::kScheduled;
+  change.notes = "Squeak from the rear left";
+  change.created_at = at("2001-01-01T00:00:00Z");  // kept
+  change.updated_at = at("2001-01-01T00:00:00Z");  // set to now
+  const TimePoint later = kNow + 2h;
+
+  Appointment expected = change;
+  expected.created_at = kNow;
+  expected.updated_at = later;
+  ASSERT_OK_AND_ASSIGN(updated, store_->update_appointment(change, later));
+  EXPECT_EQ(updated, expected);
+  ASSERT_OK_AND_ASSIGN(loaded, store_->appointment(added.id));
+  EXPECT_EQ(loaded, expected);
+}
+
+TEST_P(StoreContractTest, UpdateAppointmentChecksVehicleOwner) {
+  const Owner ada = add_owner("+15551230001");
+  const Owner bob = add_owner("+15551230002");
+  ASSERT_OK_AND_ASSIGN(
+      added,
+      store_->add_appointment(
+          new_appointment(ada.customer.id, ada.vehicle.id, at("2026-03-03T09:00:00Z")), kNow));
+
+  Appointment to_bobs_car = added;
+  to_bobs_car.vehicle_id = bob.vehicle.id;
+  // Naming Bob as the customer changes nothing: the appointment stays Ada's.
+  Appointment to_bob = to_bobs_car;
+  to_bob.customer_id = bob.customer.id;
+  for (const Appointment& change : {to_bobs_car, to_bob}) {
+    auto updated = store_->update_appointment(change, kNow + 1h);
+    expect_error(updated, ErrorCode::kInvalidArgument,
+                 "belongs to customer " + std::to_string(bob.customer.id));
+    ASSERT_FALSE(updated.ok());
+    EXPECT_EQ(updated.error().field, "vehicle_id");
+  }
+  ASSERT_OK_AND_ASSIGN(loaded, store_->appointment(added.id));
+  EXPECT_EQ(loaded, added);
+}
+
+TEST_P(StoreContractTest, UpdateAppointmentToAnUnknownVehicleIsNotFound) {
+  const Owner owner = add_owner("+15551230001");
+  ASSERT_OK_AND_ASSIGN(
+      added,
+      store_->add_appointment(
+          new_appointment(owner.customer.id, owner.vehicle.id, at("2026-03-03T09:00:00Z")), kNow));
+  Appointment change = added;
+  change.vehicle_id = 4040;
+  expect_error(store_->update_appointment(change, kNow + 1h), ErrorCode::kNotFound,
+               "vehicle 4040 does not exist");
+  ASSERT_OK_AND_ASSIGN(loaded, store_->appointment(added.id));
+  EXPECT_EQ(loaded, added);
+}
+
+TEST_P(StoreContractTest, InvalidAppointmentUpdateIsRejectedNamingTheFieldAndChangesNothing) {
+  const Owner owner = add_owner("+15551230001");
+  ASSERT_OK_AND_ASSIGN(
+      added,
+      store_->add_appointment(
+          new_appointment(owner.customer.id, owner.vehicle.id, at("2026-03-03T09:00:00Z")), kNow));
+  struct Case {
+    const char* name;
+    void (*change)(Appointment&);
+    const char* field;  // "" when the update is valid
+  };
+  const Case cases[] = {
+      {"start", [](Appointment& a) { a.start = TimePoint{}; }, "start"},
+      {"duration", [](Appointment& a) { a.duration_minutes = 0; }, "duration_minutes"},
+      {"service", [](Appointment& a) { a.service_type = ""; }, "service_type"},
+      {"vehicle", [](Appointment& a) { a.vehicle_id = 0; }, "vehicle_id"},
+      {"no customer given (the customer is kept)", [](Appointment& a) { a.customer_id = 0; }, ""},
+  };
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(tc.name);
+    Appointment change = added;
+    tc.change(change);
+    auto updated = store_->update_appointment(change, kNow);
+    if (std::string_view(tc.field).empty()) {
+      EXPECT_TRUE(updated.ok()) << describe(updated);
+      continue;
+    }
+    ASSERT_FALSE(updated.ok());
+    EXPECT_EQ(updated.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(updated.error().field, tc.field);
+  }
+  ASSERT_OK_AND_ASSIGN(loaded, store_->appointment(added.id));
+  EXPECT_EQ(loaded, added);
+}
+
+TEST_P(StoreContractTest, DeleteAppointmentKeepsItsCallLogsUnlinked) {
+  const Owner owner = add_owner("+15551230001");
+  ASSERT_OK_AND_ASSIGN(
+      appointment,
+      store_->add_appointment(
+          new_appointment(owner.customer.id, owner.vehicle.id, at("2026-03-03T09:00:00Z")), kNow));
+  CallLog call = new_call_log("CA1");
+  call.customer_id = owner.customer.id;
+  call.appointment_id = appointment.id;
+  ASSERT_OK_AND_ASSIGN(log, store_->add_call_log(call, kNow));
+
+  ASSERT_OK(store_->delete_appointment(appointment.id));
+  expect_error(store_->appointment(appointment.id), ErrorCode::kNotFound, "appointment");
+  CallLog unlinked = log;
+  unlinked.appointment_id.reset();
+  EXPECT_EQ(logged("CA1"), unlinked);
+  ASSERT_OK_AND_ASSIGN(vehicle, store_->vehicle(owner.vehicle.id));
+  EXPECT_EQ(vehicle, owner.vehicle);
+}
+
 // --- call logs ------------------------------------------------------------------------
 
 TEST_P(StoreContractTest, CallLogRoundTripsEveryField) {
@@ -922,6 +1321,337 @@ TEST_P(StoreContractTest, ListCallLogsNewestFirst) {
   }
 }
 
+// --- status callbacks -----------------------------------------------------------------
+
+TEST_P(StoreContractTest, ApplyCallStatusFollowsACallThroughItsStatuses) {
+  const Owner owner = add_owner("+15551230001");
+  CallLog call = new_call_log("CA1");  // initiated, as the reminder job logs it
+  call.customer_id = owner.customer.id;
+  call.intent = "appointment_reminder";
+  ASSERT_OK(store_->add_call_log(call, kNow));
+
+  const CallStatus statuses[] = {CallStatus::kRinging, CallStatus::kInProgress,
+                                 CallStatus::kCompleted};
+  int sequence = 1;
+  for (CallStatus status : statuses) {
+    SCOPED_TRACE(std::string(to_string(status)));
+    const CallStatusApplied result = apply(callback("CA1", status, sequence), kNow + 1s * sequence);
+    ++sequence;
+    EXPECT_TRUE(result.applied);
+    EXPECT_FALSE(result.created);
+    EXPECT_EQ(result.log.status, status);
+    EXPECT_EQ(result.log.customer_id, owner.customer.id);
+    EXPECT_EQ(result.log.intent, "appointment_reminder");
+    EXPECT_EQ(logged("CA1"), result.log);
+  }
+}
+
+TEST_P(StoreContractTest, ApplyCallStatusIgnoresAnEarlierStatusAfterAFinalOne) {
+  ASSERT_OK(store_->add_call_log(new_call_log("CA1"), kNow));
+  const CallLog completed =
+      apply(callback("CA1", CallStatus::kCompleted, 3, kNow + 30s), kNow + 31s).log;
+
+  for (CallStatus late : {CallStatus::kRinging, CallStatus::kInProgress}) {
+    SCOPED_TRACE(std::string(to_string(late)));
+    const CallStatusApplied result = apply(callback("CA1", late, 2, kNow + 10s), kNow + 40s);
+    EXPECT_FALSE(result.applied);
+    EXPECT_FALSE(result.created);
+    EXPECT_EQ(result.log, completed);
+  }
+  EXPECT_EQ(logged("CA1"), completed);
+}
+
+TEST_P(StoreContractTest, ApplyCallStatusNeverReplacesAFinalStatus) {
+  ASSERT_OK(store_->add_call_log(new_call_log("CA1"), kNow));
+  const CallLog busy = apply(callback("CA1", CallStatus::kBusy, 2, kNow + 5s), kNow + 5s).log;
+
+  CallStatusUpdate failed = callback("CA1", CallStatus::kFailed, 3, kNow + 9s);
+  failed.error_code = 31005;
+  failed.error_message = "Connection error";
+  const CallStatusApplied result = apply(failed, kNow + 10s);
+  EXPECT_FALSE(result.applied);
+  EXPECT_EQ(result.log, busy);
+  EXPECT_EQ(logged("CA1"), busy);
+}
+
+TEST_P(StoreContractTest, ApplyCallStatusIgnoresDuplicates) {
+  ASSERT_OK(store_->add_call_log(new_call_log("CA1"), kNow));
+  const CallLog ringing = apply(callback("CA1", CallStatus::kRinging, 1, kNow + 2s), kNow + 2s).log;
+
+  CallStatusUpdate same_number = callback("CA1", CallStatus::kRinging, 1, kNow + 3s);
+  same_number.answered_by = "human";
+  const CallStatusUpdate no_number = callback("CA1", CallStatus::kRinging, std::nullopt);
+  for (const CallStatusUpdate& duplicate : {same_number, no_number}) {
+    const CallStatusApplied result = apply(duplicate, kNow + 4s);
+    EXPECT_FALSE(result.applied);
+    EXPECT_EQ(result.log, ringing);
+  }
+  EXPECT_EQ(logged("CA1"), ringing);
+}
+
+TEST_P(StoreContractTest, ApplyCallStatusTakesALaterCallbackOfTheSameStatus) {
+  ASSERT_OK(store_->add_call_log(new_call_log("CA1"), kNow));
+  apply(callback("CA1", CallStatus::kInProgress, 2, kNow + 5s), kNow + 5s);
+
+  CallStatusUpdate later = callback("CA1", CallStatus::kInProgress, 3, kNow + 6s);
+  later.answered_by = "human";
+  const CallStatusApplied taken = apply(later, kNow + 6s);
+  EXPECT_TRUE(taken.applied);
+  EXPECT_EQ(taken.log.answered_by, "human");
+  EXPECT_EQ(taken.log.updated_at, kNow + 6s);
+
+  // The sequence number taken is remembered: an earlier one is now a stale repeat.
+  CallStatusUpdate earlier = callback("CA1", CallStatus::kInProgress, 2, kNow + 5s);
+  earlier.answered_by = "machine_start";
+  const CallStatusApplied ignored = apply(earlier, kNow + 7s);
+  EXPECT_FALSE(ignored.applied);
+  EXPECT_EQ(ignored.log, taken.log);
+  EXPECT_EQ(logged("CA1"), taken.log);
+}
+
+TEST_P(StoreContractTest, ApplyCallStatusRecordsAnUnknownCallSid) {
+  CallStatusUpdate u = callback("CAunknown", CallStatus::kRinging, 1, kNow - 1s);
+  u.direction = CallDirection::kInbound;
+  u.from = "+15550001111";
+  u.to = "+15550002222";
+
+  const CallStatusApplied result = apply(u, kNow);
+  EXPECT_TRUE(result.created);
+  EXPECT_TRUE(result.applied);
+  CallLog expected;
+  expected.id = result.log.id;
+  expected.call_sid = "CAunknown";
+  expected.direction = CallDirection::kInbound;
+  expected.status = CallStatus::kRinging;
+  expected.from = "+15550001111";
+  expected.to = "+15550002222";
+  expected.created_at = kNow;
+  expected.updated_at = kNow;
+  EXPECT_GT(result.log.id, 0);
+  EXPECT_EQ(result.log, expected);
+  EXPECT_EQ(logged("CAunknown"), expected);
+
+  // The row now exists: the next callback updates it, and a repeat is a duplicate.
+  const CallStatusApplied next =
+      apply(callback("CAunknown", CallStatus::kInProgress, 2, kNow + 1s), kNow + 1s);
+  EXPECT_TRUE(next.applied);
+  EXPECT_FALSE(next.created);
+  EXPECT_EQ(next.log.id, expected.id);
+  EXPECT_FALSE(apply(u, kNow + 2s).applied);
+}
+
+TEST_P(StoreContractTest, ApplyCallStatusSetsTimesDurationAnsweredByAndError) {
+  ASSERT_OK(store_->add_call_log(new_call_log("CAanswered"), kNow));
+  ASSERT_OK(store_->add_call_log(new_call_log("CAfailed"), kNow));
+  const TimePoint answered = kNow + 8s;
+  const TimePoint hung_up = kNow + 50s;
+
+  CallStatusUpdate in_progress = callback("CAanswered", CallStatus::kInProgress, 2, answered);
+  in_progress.answered_by = "human";
+  apply(in_progress, answered + 1s);
+  CallStatusUpdate completed = callback("CAanswered", CallStatus::kCompleted, 3, hung_up);
+  completed.duration_seconds = 42;
+  const CallLog done = apply(completed, hung_up + 2s).log;
+  EXPECT_EQ(done.status, CallStatus::kCompleted);
+  EXPECT_EQ(done.started_at, answered);
+  EXPECT_EQ(done.ended_at, hung_up);
+  EXPECT_EQ(done.duration_seconds, 42);
+  EXPECT_EQ(done.answered_by, "human");  // said once, kept
+  EXPECT_EQ(done.error_code, std::nullopt);
+  EXPECT_EQ(done.updated_at, hung_up + 2s);
+  EXPECT_EQ(logged("CAanswered"), done);
+
+  CallStatusUpdate failed = callback("CAfailed", CallStatus::kFailed, 1, kNow + 3s);
+  failed.duration_seconds = 0;
+  failed.error_code = 31005;
+  failed.error_message = "Connection error";
+  const CallLog failure = apply(failed, kNow + 4s).log;
+  EXPECT_EQ(failure.status, CallStatus::kFailed);
+  EXPECT_EQ(failure.started_at, std::nullopt);
+  EXPECT_EQ(failure.ended_at, kNow + 3s);
+  EXPECT_EQ(failure.duration_seconds, 0);
+  EXPECT_EQ(failure.error_code, 31005);
+  EXPECT_EQ(failure.error_message, "Connection error");
+  EXPECT_EQ(logged("CAfailed"), failure);
+}
+
+TEST_P(StoreContractTest, ApplyCallStatusUsesNowWhenTheCallbackHasNoTimestamp) {
+  ASSERT_OK(store_->add_call_log(new_call_log("CA1"), kNow));
+  apply(callback("CA1", CallStatus::kInProgress, 2), kNow + 10s);
+  const CallLog done = apply(callback("CA1", CallStatus::kNoAnswer, 3), kNow + 20s).log;
+  EXPECT_EQ(done.started_at, kNow + 10s);
+  EXPECT_EQ(done.ended_at, kNow + 20s);
+}
+
+TEST_P(StoreContractTest, ApplyCallStatusKeepsTheFirstStartTime) {
+  ASSERT_OK(store_->add_call_log(new_call_log("CA1"), kNow));
+  apply(callback("CA1", CallStatus::kInProgress, 2, kNow + 5s), kNow + 5s);
+  const CallStatusApplied again =
+      apply(callback("CA1", CallStatus::kInProgress, 3, kNow + 9s), kNow + 9s);
+  EXPECT_TRUE(again.applied);
+  EXPECT_EQ(again.log.started_at, kNow + 5s);
+}
+
+TEST_P(StoreContractTest, ApplyCallStatusKeepsWhatTheCallbackDoesNotSay) {
+  const Owner owner = add_owner("+15551230001");
+  ASSERT_OK_AND_ASSIGN(
+      appointment,
+      store_->add_appointment(
+          new_appointment(owner.customer.id, owner.vehicle.id, at("2026-03-03T09:00:00Z")), kNow));
+  CallLog call = new_call_log("CA1");
+  call.customer_id = owner.customer.id;
+  call.appointment_id = appointment.id;
+  call.status = CallStatus::kInProgress;
+  call.intent = "appointment_reminder";
+  call.from = "+15550000000";
+  call.to = "+15551230001";
+  call.started_at = kNow;
+  call.answered_by = "human";
+  call.outcome = "confirmed";
+  ASSERT_OK_AND_ASSIGN(log, store_->add_call_log(call, kNow));
+
+  CallStatusUpdate completed = callback("CA1", CallStatus::kCompleted, 4, kNow + 60s);
+  completed.direction = CallDirection::kInbound;  // only for an unknown call
+  completed.from = "+19990000000";
+  completed.to = "+19990000001";
+  const CallStatusApplied result = apply(completed, kNow + 61s);
+  CallLog expected = log;
+  expected.status = CallStatus::kCompleted;
+  expected.ended_at = kNow + 60s;
+  expected.updated_at = kNow + 61s;
+  EXPECT_TRUE(result.applied);
+  EXPECT_EQ(result.log, expected);
+  EXPECT_EQ(logged("CA1"), expected);
+}
+
+TEST_P(StoreContractTest, InvalidCallbackIsRejectedNamingTheFieldAndStoresNothing) {
+  CallStatusUpdate no_sid = callback("", CallStatus::kRinging, 1);
+  CallStatusUpdate negative_duration = callback("CA1", CallStatus::kCompleted, 3);
+  negative_duration.duration_seconds = -5;
+  struct Case {
+    const CallStatusUpdate& update;
+    const char* field;
+  };
+  for (const Case& tc : {Case{no_sid, "call_sid"}, Case{negative_duration, "duration_seconds"}}) {
+    SCOPED_TRACE(tc.field);
+    auto result = store_->apply_call_status(tc.update, kNow);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(result.error().field, tc.field);
+  }
+  ASSERT_OK_AND_ASSIGN(logs, store_->list_call_logs(CallLogQuery{}));
+  EXPECT_THAT(logs, IsEmpty());
+}
+
+// Twilio may deliver one call's callbacks at once, to several server threads
+// and out of order. Every thread here sends each call's four callbacks in its
+// own shuffled order; half of the calls were never logged, so their rows are
+// created by whichever callback comes first.
+TEST_P(StoreContractTest, ApplyCallStatusIsAtomicUnderConcurrentCallbacks) {
+  constexpr int kThreads = 6;
+  constexpr int kCalls = 16;
+  const TimePoint answered = kNow + 10s;
+  const TimePoint hung_up = kNow + 70s;
+  std::vector<std::string> sids;
+  for (int i = 0; i < kCalls; ++i) {
+    sids.push_back("CAconcurrent" + std::to_string(i));
+    if (i % 2 == 0) ASSERT_OK(store_->add_call_log(new_call_log(sids.back()), kNow));
+  }
+  const auto callbacks_of = [&](const std::string& sid) {
+    CallStatusUpdate in_progress = callback(sid, CallStatus::kInProgress, 2, answered);
+    in_progress.answered_by = "human";
+    CallStatusUpdate completed = callback(sid, CallStatus::kCompleted, 3, hung_up);
+    completed.duration_seconds = 60;
+    completed.answered_by = "human";
+    return std::vector<CallStatusUpdate>{callback(sid, CallStatus::kInitiated, 0, kNow),
+                                         callback(sid, CallStatus::kRinging, 1, kNow + 2s),
+                                         in_progress, completed};
+  };
+
+  std::atomic<int> failures{0};
+  std::atomic<int> created{0};
+  std::vector<std::atomic<int>> completions(kCalls);
+  std::barrier start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 random(static_cast<unsigned>(t) + 1);
+      start.arrive_and_wait();
+      for (int call = 0; call < kCalls; ++call) {
+        auto updates = callbacks_of(sids[call]);
+        std::shuffle(updates.begin(), updates.end(), random);
+        for (const CallStatusUpdate& u : updates) {
+          auto result = store_->apply_call_status(u, kNow + 80s);
+          if (!result.ok()) {
+            ++failures;
+            continue;
+          }
+          if (result->created) ++created;
+          if (result->applied && u.status == CallStatus::kCompleted) ++completions[call];
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(created.load(), kCalls / 2);  // each unknown call's row made once
+  for (int call = 0; call < kCalls; ++call) {
+    SCOPED_TRACE(sids[call]);
+    EXPECT_EQ(completions[call].load(), 1);  // one completed applied; the others duplicates
+    const CallLog log = logged(sids[call]);
+    EXPECT_EQ(log.status, CallStatus::kCompleted);
+    EXPECT_EQ(log.ended_at, hung_up);
+    EXPECT_EQ(log.duration_seconds, 60);
+    EXPECT_EQ(log.answered_by, "human");
+    // Whether in-progress arrived before completed depends on the order.
+    EXPECT_THAT(log.started_at,
+                ::testing::AnyOf(std::optional<TimePoint>(answered), std::optional<TimePoint>()));
+  }
+  ASSERT_OK_AND_ASSIGN(logs, store_->list_call_logs(CallLogQuery{}));
+  EXPECT_EQ(logs.size(), static_cast<std::size_t>(kCalls));
+}
+
+TEST_P(StoreContractTest, CallLogCountsGroupsByStatusAndReminderOutcome) {
+  struct Call {
+    CallStatus status;
+    const char* intent;
+    const char* outcome;
+  };
+  const Call calls[] = {
+      {CallStatus::kCompleted, "appointment_reminder", "confirmed"},
+      {CallStatus::kCompleted, "appointment_reminder", ""},
+      {CallStatus::kCompleted, "inbound", "booked"},
+      {CallStatus::kInProgress, "appointment_reminder", ""},
+      {CallStatus::kInitiated, "appointment_reminder", "rescheduled"},
+      {CallStatus::kNoAnswer, "appointment_reminder", ""},
+      {CallStatus::kNoAnswer, "appointment_reminder", "voicemail"},
+      {CallStatus::kNoAnswer, "", ""},
+  };
+  int n = 0;
+  for (const Call& call : calls) {
+    CallLog c = new_call_log("CA" + std::to_string(n++));
+    c.status = call.status;
+    c.intent = call.intent;
+    c.outcome = call.outcome;
+    ASSERT_OK(store_->add_call_log(c, kNow));
+  }
+
+  ASSERT_OK_AND_ASSIGN(counts, store_->call_log_counts());
+  // Names in byte order: "in-progress" before "initiated", whatever the locale.
+  EXPECT_THAT(counts.by_status, ElementsAre(Pair("completed", 3), Pair("in-progress", 1),
+                                            Pair("initiated", 1), Pair("no-answer", 3)));
+  EXPECT_THAT(counts.reminders_by_outcome,
+              ElementsAre(Pair("confirmed", 1), Pair("none", 3), Pair("rescheduled", 1),
+                          Pair("voicemail", 1)));
+}
+
+TEST_P(StoreContractTest, CallLogCountsOfNoCallsAreEmpty) {
+  ASSERT_OK_AND_ASSIGN(counts, store_->call_log_counts());
+  EXPECT_THAT(counts.by_status, IsEmpty());
+  EXPECT_THAT(counts.reminders_by_outcome, IsEmpty());
+}
+
 // --- paging, atomicity, concurrency ---------------------------------------------------
 
 TEST_P(StoreContractTest, InvalidPageIsRejected) {
@@ -988,6 +1718,18 @@ TEST_P(StoreContractTest, FailedWriteChangesNothing) {
   EXPECT_FALSE(store_->add_call_log(dangling, kNow).ok());
   EXPECT_FALSE(store_->set_customer_opt_out(999, true, kNow).ok());
   EXPECT_FALSE(store_->set_appointment_status(999, AppointmentStatus::kNoShow, kNow).ok());
+  Customer taken_phone = bob.customer;
+  taken_phone.phone = ada.customer.phone;
+  EXPECT_FALSE(store_->update_customer(taken_phone).ok());
+  Vehicle bad_vin = ada.vehicle;
+  bad_vin.vin = "SHORT";
+  EXPECT_FALSE(store_->update_vehicle(bad_vin).ok());
+  EXPECT_FALSE(store_->delete_vehicle(ada.vehicle.id).ok());
+  Appointment moved = appointment;
+  moved.vehicle_id = bob.vehicle.id;
+  EXPECT_FALSE(store_->update_appointment(moved, kNow).ok());
+  EXPECT_FALSE(store_->delete_customer(999).ok());
+  EXPECT_FALSE(store_->apply_call_status(callback("", CallStatus::kRinging, 1), kNow).ok());
 
   EXPECT_EQ(snapshot(), before);
 }

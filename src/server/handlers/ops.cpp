@@ -38,6 +38,8 @@ std::vector<RouteSpec> ops_routes(Services& services) {
         ScrapeValues values;
         if (counts) values.calls = std::move(*counts);
         values.db_pool = services.db.use();
+        values.resident_memory_bytes = read_resident_memory_bytes();
+        values.process_start = services.process_start;
         Response res{http::status::ok, 11};
         res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         res.body() = services.metrics->render(values);

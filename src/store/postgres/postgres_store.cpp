@@ -77,6 +77,9 @@ constexpr const char* kCustomerByPhone = "customer_by_phone";
 constexpr const char* kAppointmentsStarting = "appointments_starting";
 constexpr const char* kAddAppointment = "add_appointment";
 constexpr const char* kCallLogBySid = "call_log_by_sid";
+constexpr const char* kLockCallStatus = "lock_call_status";
+constexpr const char* kInsertCallStatus = "insert_call_status";
+constexpr const char* kUpdateCallStatus = "update_call_status";
 
 void prepare_statements(pqxx::connection& conn) {
   conn.prepare(kCustomerById,
@@ -107,6 +110,28 @@ void prepare_statements(pqxx::connection& conn) {
       " SELECT EXISTS (SELECT 1 FROM c), (SELECT customer_id FROM v), (SELECT id FROM ins)");
   conn.prepare(kCallLogBySid,
                sql({"SELECT ", kCallLogColumns, " FROM call_logs WHERE call_sid = $1::text"}));
+  // apply_call_status: the call's row with its status sequence, locked until
+  // the transaction ends; the row an unknown CallSid's callback makes; the
+  // columns a callback changes.
+  conn.prepare(kLockCallStatus, sql({"SELECT ", kCallLogColumns,
+                                     ", status_sequence FROM call_logs WHERE call_sid = $1::text"
+                                     " FOR UPDATE"}));
+  conn.prepare(
+      kInsertCallStatus,
+      "INSERT INTO call_logs (call_sid, direction, status, status_sequence, from_number,"
+      " to_number, started_at, ended_at, duration_seconds, answered_by, error_code, error_message,"
+      " created_at, updated_at)"
+      " VALUES ($1::text, $2::text, $3::text, $4::integer, $5::text, $6::text,"
+      "  to_timestamp($7::bigint), to_timestamp($8::bigint), $9::integer, $10::text, $11::integer,"
+      "  $12::text, to_timestamp($13::bigint), to_timestamp($14::bigint))"
+      " ON CONFLICT (call_sid) DO NOTHING"
+      " RETURNING id");
+  conn.prepare(kUpdateCallStatus,
+               "UPDATE call_logs SET status = $2::text, status_sequence = $3::integer,"
+               " started_at = to_timestamp($4::bigint), ended_at = to_timestamp($5::bigint),"
+               " duration_seconds = $6::integer, answered_by = $7::text, error_code = $8::integer,"
+               " error_message = $9::text, updated_at = to_timestamp($10::bigint)"
+               " WHERE id = $1::bigint");
 }
 
 void set_up_connection(pqxx::connection& conn) {
@@ -393,11 +418,15 @@ class PostgresStore final : public Store {
   Result<std::optional<Customer>> customer_by_phone(const PhoneNumber& phone) override;
   Result<std::vector<Customer>> list_customers(Page page) override;
   Result<Customer> set_customer_opt_out(CustomerId id, bool opted_out, TimePoint at) override;
+  Result<Customer> update_customer(const Customer& c) override;
+  Status delete_customer(CustomerId id) override;
 
   Result<Vehicle> add_vehicle(const Vehicle& v, TimePoint now) override;
   Result<Vehicle> vehicle(VehicleId id) override;
   Result<std::vector<Vehicle>> list_vehicles(std::optional<CustomerId> customer_id,
                                              Page page) override;
+  Result<Vehicle> update_vehicle(const Vehicle& v) override;
+  Status delete_vehicle(VehicleId id) override;
 
   Result<Appointment> add_appointment(const Appointment& a, TimePoint now) override;
   Result<std::size_t> add_appointments(std::span<const Appointment> rows, TimePoint now) override;
@@ -407,10 +436,14 @@ class PostgresStore final : public Store {
                                                          TimePoint to) override;
   Result<Appointment> set_appointment_status(AppointmentId id, AppointmentStatus status,
                                              TimePoint now) override;
+  Result<Appointment> update_appointment(const Appointment& a, TimePoint now) override;
+  Status delete_appointment(AppointmentId id) override;
 
   Result<CallLog> add_call_log(const CallLog& c, TimePoint now) override;
   Result<CallLog> call_log_by_sid(std::string_view call_sid) override;
   Result<std::vector<CallLog>> list_call_logs(const CallLogQuery& q) override;
+  Result<CallStatusApplied> apply_call_status(const CallStatusUpdate& u, TimePoint now) override;
+  Result<CallLogCounts> call_log_counts() override;
 
   Result<std::optional<TimePoint>> last_finished_fire(std::string_view job) override;
   Result<FireClaim> claim_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
@@ -620,6 +653,38 @@ Result<Customer> PostgresStore::set_customer_opt_out(CustomerId id, bool opted_o
   });
 }
 
+Result<Customer> PostgresStore::update_customer(const Customer& c) {
+  if (auto s = validate_update(c); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Customer> {
+    pqxx::work tx(lease.connection());
+    pqxx::result r;
+    try {
+      r = tx.exec_params(
+          sql({"UPDATE customers SET first_name = $2, last_name = $3, phone = $4, email = $5,"
+               " time_zone = $6 WHERE id = $1::bigint RETURNING ",
+               kCustomerColumns}),
+          c.id, c.first_name, c.last_name, c.phone.str(), c.email, c.time_zone);
+    } catch (const pqxx::unique_violation&) {
+      return phone_taken(c.phone);  // the only unique column; tx rolls back
+    }
+    if (r.empty()) return customer_missing(c.id);
+    auto updated = customer_from(r[0]);
+    if (updated) tx.commit();
+    return updated;
+  });
+}
+
+Status PostgresStore::delete_customer(CustomerId id) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Status {
+    pqxx::work tx(lease.connection());
+    // The foreign keys delete the vehicles and appointments and unlink the call logs.
+    const auto r = tx.exec_params("DELETE FROM customers WHERE id = $1::bigint RETURNING 1", id);
+    if (r.empty()) return customer_missing(id);
+    tx.commit();
+    return ok_status();
+  });
+}
+
 // --- vehicles ------------------------------------------------------------------------
 
 Result<Vehicle> PostgresStore::add_vehicle(const Vehicle& v, TimePoint now) {
@@ -666,6 +731,40 @@ Result<std::vector<Vehicle>> PostgresStore::list_vehicles(std::optional<Customer
     out.reserve(r.size());
     for (const auto& row : r) out.push_back(vehicle_from(row));
     return out;
+  });
+}
+
+Result<Vehicle> PostgresStore::update_vehicle(const Vehicle& v) {
+  if (auto s = validate_update(v); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Vehicle> {
+    pqxx::work tx(lease.connection());
+    const auto r = tx.exec_params(
+        sql({"UPDATE vehicles SET year = $2::integer, make = $3, model = $4, vin = $5, plate = $6"
+             " WHERE id = $1::bigint RETURNING ",
+             kVehicleColumns}),
+        v.id, v.year, v.make, v.model, v.vin, v.plate);
+    if (r.empty()) return vehicle_missing(v.id);
+    tx.commit();
+    return vehicle_from(r[0]);
+  });
+}
+
+Status PostgresStore::delete_vehicle(VehicleId id) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Status {
+    pqxx::work tx(lease.connection());
+    // Locking the vehicle first makes an appointment being added for it either
+    // commit before the check below (which then sees it) or wait for this
+    // transaction and fail its foreign key: none is deleted with the vehicle.
+    const auto locked =
+        tx.exec_params("SELECT 1 FROM vehicles WHERE id = $1::bigint FOR UPDATE", id);
+    if (locked.empty()) return vehicle_missing(id);
+    const auto r = tx.exec_params(
+        "DELETE FROM vehicles WHERE id = $1::bigint"
+        " AND NOT EXISTS (SELECT 1 FROM appointments WHERE vehicle_id = $1::bigint) RETURNING 1",
+        id);
+    if (r.empty()) return vehicle_has_appointments(id);
+    tx.commit();
+    return ok_status();
   });
 }
 
@@ -865,6 +964,48 @@ Result<Appointment> PostgresStore::set_appointment_status(AppointmentId id,
   });
 }
 
+Result<Appointment> PostgresStore::update_appointment(const Appointment& a, TimePoint now) {
+  if (auto s = validate_update(a); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Appointment> {
+    pqxx::work tx(lease.connection());
+    // add_appointment's checks, against the customer the appointment keeps;
+    // the locks hold both rows as they were checked until the update commits.
+    const auto refs = tx.exec_params(
+        "SELECT (SELECT customer_id FROM appointments WHERE id = $1::bigint FOR UPDATE),"
+        " (SELECT customer_id FROM vehicles WHERE id = $2::bigint FOR KEY SHARE)",
+        a.id, a.vehicle_id);
+    if (refs[0][0].is_null()) return appointment_missing(a.id);
+    const auto customer = refs[0][0].as<CustomerId>();
+    if (refs[0][1].is_null()) return vehicle_missing(a.vehicle_id);
+    if (const auto owner = refs[0][1].as<CustomerId>(); owner != customer) {
+      return vehicle_of_other_customer(a.vehicle_id, owner, customer);
+    }
+    const auto r = tx.exec_params(
+        sql({"UPDATE appointments SET vehicle_id = $2::bigint, start_at = to_timestamp($3::bigint),"
+             " duration_minutes = $4::integer, service_type = $5::text, status = $6::text,"
+             " notes = $7::text, updated_at = to_timestamp($8::bigint)"
+             " WHERE id = $1::bigint RETURNING ",
+             kAppointmentColumns}),
+        a.id, a.vehicle_id, epoch(a.start), a.duration_minutes, a.service_type,
+        std::string(to_string(a.status)), a.notes, epoch(now));
+    if (r.empty()) return appointment_missing(a.id);
+    auto updated = appointment_from(r[0]);
+    if (updated) tx.commit();
+    return updated;
+  });
+}
+
+Status PostgresStore::delete_appointment(AppointmentId id) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Status {
+    pqxx::work tx(lease.connection());
+    // The foreign key unlinks the appointment's call logs.
+    const auto r = tx.exec_params("DELETE FROM appointments WHERE id = $1::bigint RETURNING 1", id);
+    if (r.empty()) return appointment_missing(id);
+    tx.commit();
+    return ok_status();
+  });
+}
+
 // --- call logs -------------------------------------------------------------------------
 
 Result<CallLog> PostgresStore::add_call_log(const CallLog& c, TimePoint now) {
@@ -933,6 +1074,81 @@ Result<std::vector<CallLog>> PostgresStore::list_call_logs(const CallLogQuery& q
     pqxx::nontransaction tx(lease.connection());
     const auto r = tx.exec_params(query.sql(), pqxx::prepare::make_dynamic_params(query.params()));
     return rows_to<CallLog>(r, call_log_from);
+  });
+}
+
+// One transaction: the call's row is read FOR UPDATE, so concurrent callbacks
+// of one call queue on it and each decides against the row the one before
+// wrote. The row usually exists (autovoice logged the call when placing it),
+// so it is looked for first; an unknown CallSid is inserted, and if another
+// callback inserted it meanwhile (ON CONFLICT waits for that one to commit)
+// the row is read again, now visible to the new statement.
+Result<CallStatusApplied> PostgresStore::apply_call_status(const CallStatusUpdate& u,
+                                                           TimePoint now) {
+  const CallLog incoming = call_log_from_callback(u, now);
+  if (auto s = validate(incoming); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<CallStatusApplied> {
+    pqxx::work tx(lease.connection());
+    CallStatusApplied result;
+    auto current = tx.exec_prepared(kLockCallStatus, u.call_sid);
+    if (current.empty()) {
+      const auto inserted = tx.exec_prepared(
+          kInsertCallStatus, incoming.call_sid, std::string(to_string(incoming.direction)),
+          std::string(to_string(incoming.status)), u.sequence_number, incoming.from, incoming.to,
+          epoch(incoming.started_at), epoch(incoming.ended_at), incoming.duration_seconds,
+          incoming.answered_by, incoming.error_code, incoming.error_message,
+          epoch(incoming.created_at), epoch(incoming.updated_at));
+      if (!inserted.empty()) {
+        tx.commit();
+        result.log = incoming;
+        result.log.id = inserted[0][0].as<CallLogId>();
+        result.applied = true;
+        result.created = true;
+        return result;
+      }
+      current = tx.exec_prepared(kLockCallStatus, u.call_sid);
+      if (current.empty()) {
+        return Error::internal("apply_call_status: the call log of '" + u.call_sid +
+                               "' was created yet cannot be read");
+      }
+    }
+    auto log = call_log_from(current[0]);
+    if (!log) return std::move(log).error();
+    result.log = *std::move(log);
+    const auto sequence = optional_from<int>(current[0][18]);
+    if (!supersedes(u.status, u.sequence_number, result.log.status, sequence)) {
+      return result;  // a duplicate or an earlier callback: nothing written, tx rolls back
+    }
+    apply_call_status_to(result.log, u, now);
+    const CallLog& c = result.log;
+    tx.exec_prepared(kUpdateCallStatus, c.id, std::string(to_string(c.status)), u.sequence_number,
+                     epoch(c.started_at), epoch(c.ended_at), c.duration_seconds, c.answered_by,
+                     c.error_code, c.error_message, epoch(c.updated_at));
+    tx.commit();
+    result.applied = true;
+    return result;
+  });
+}
+
+Result<CallLogCounts> PostgresStore::call_log_counts() {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<CallLogCounts> {
+    pqxx::nontransaction tx(lease.connection());
+    // Both counts in one statement, so they describe one moment. COLLATE "C"
+    // orders the names bytewise, as SQLite does, whatever the database's locale.
+    const auto r = tx.exec_params(
+        "SELECT 'status', status COLLATE \"C\", count(*) FROM call_logs GROUP BY status"
+        " UNION ALL"
+        " SELECT 'outcome', (CASE outcome WHEN '' THEN 'none' ELSE outcome END) COLLATE \"C\","
+        "  count(*) FROM call_logs WHERE intent = $1 GROUP BY 2"
+        " ORDER BY 1, 2",
+        std::string(kReminderIntent));
+    CallLogCounts counts;
+    for (const auto& row : r) {
+      auto& group = std::string_view(row[0].c_str()) == "status" ? counts.by_status
+                                                                 : counts.reminders_by_outcome;
+      group.emplace_back(row[1].c_str(), row[2].as<std::int64_t>());
+    }
+    return counts;
   });
 }
 

@@ -312,6 +312,44 @@ Result<CallLog> read_call_log(const Query& q) {
   return c;
 }
 
+// A call log with the sequence number apply_call_status keeps beside it.
+constexpr std::string_view kCallStatusColumns =
+    "id, call_sid, customer_id, appointment_id, direction, status, intent, from_number, "
+    "to_number, started_at, ended_at, duration_seconds, answered_by, outcome, error_code, "
+    "error_message, created_at, updated_at, status_sequence";
+
+struct StoredCallStatus {
+  CallLog log;
+  std::optional<int> sequence;
+};
+
+Result<StoredCallStatus> read_call_status(const Query& q) {
+  auto log = read_call_log(q);
+  if (!log) return std::move(log).error();
+  return StoredCallStatus{std::move(*log), q.optional_int32(18)};
+}
+
+// The unknown CallSid's row and the update of a known one: every column a
+// status callback writes.
+constexpr std::string_view kInsertCallStatusSql =
+    "INSERT INTO call_logs (call_sid, direction, status, status_sequence, from_number, "
+    "to_number, started_at, ended_at, duration_seconds, answered_by, error_code, error_message, "
+    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kUpdateCallStatusSql =
+    "UPDATE call_logs SET status = ?, status_sequence = ?, started_at = ?, ended_at = ?, "
+    "duration_seconds = ?, answered_by = ?, error_code = ?, error_message = ?, updated_at = ? "
+    "WHERE id = ?";
+
+// Both counts in one statement, so they describe one moment. The reminders'
+// part reads call_logs_by_intent_outcome; the statuses, unindexed (see 0003),
+// scan the table.
+constexpr std::string_view kCallLogCountsSql =
+    "SELECT 'status', status, COUNT(*) FROM call_logs GROUP BY status "
+    "UNION ALL "
+    "SELECT 'outcome', CASE outcome WHEN '' THEN 'none' ELSE outcome END, COUNT(*) "
+    "FROM call_logs WHERE intent = ? GROUP BY 2 "
+    "ORDER BY 1, 2";
+
 template <typename T>
 using RowReader = Result<T> (*)(const Query&);
 
@@ -638,6 +676,44 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<Customer> update_customer(const Customer& c) override {
+    return serialized([&]() -> Result<Customer> {
+      if (auto s = validate_update(c); !s) return std::move(s).error();
+      static const std::string sql =
+          "UPDATE customers SET first_name = ?, last_name = ?, phone = ?, email = ?, "
+          "time_zone = ? WHERE id = ? RETURNING " +
+          std::string(kCustomerColumns);
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(c.first_name)
+          .bind(c.last_name)
+          .bind(c.phone.str())
+          .bind(c.email)
+          .bind(c.time_zone)
+          .bind(c.id);
+      auto updated = single<Customer>(*q, read_customer, "update customer", customer_missing(c.id));
+      if (!updated) {
+        if (updated.error().code == ErrorCode::kConflict) return phone_taken(c.phone);
+        return updated;
+      }
+      if (auto s = q->run("update customer"); !s) return std::move(s).error();
+      return updated;
+    });
+  }
+
+  Status delete_customer(CustomerId id) override {
+    return serialized([&]() -> Status {
+      // The foreign keys delete the vehicles and appointments and unlink the call logs.
+      auto q = query("DELETE FROM customers WHERE id = ? RETURNING 1");
+      if (!q) return std::move(q).error();
+      q->bind(id);
+      auto deleted = run_returning(*q, "delete customer");
+      if (!deleted) return std::move(deleted).error();
+      if (!*deleted) return customer_missing(id);
+      return ok_status();
+    });
+  }
+
   // --- vehicles ------------------------------------------------------------------
 
   Result<Vehicle> add_vehicle(const Vehicle& v, TimePoint now) override {
@@ -686,6 +762,43 @@ class SqliteStore final : public Store {
       if (customer_id) q->bind(*customer_id);
       q->bind(page.limit).bind(page.offset);
       return collect<Vehicle>(*q, read_vehicle, "list vehicles");
+    });
+  }
+
+  Result<Vehicle> update_vehicle(const Vehicle& v) override {
+    return serialized([&]() -> Result<Vehicle> {
+      if (auto s = validate_update(v); !s) return std::move(s).error();
+      static const std::string sql =
+          "UPDATE vehicles SET year = ?, make = ?, model = ?, vin = ?, plate = ? WHERE id = ? "
+          "RETURNING " +
+          std::string(kVehicleColumns);
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(v.year).bind(v.make).bind(v.model).bind(v.vin).bind(v.plate).bind(v.id);
+      auto updated = single<Vehicle>(*q, read_vehicle, "update vehicle", vehicle_missing(v.id));
+      if (!updated) return updated;
+      if (auto s = q->run("update vehicle"); !s) return std::move(s).error();
+      return updated;
+    });
+  }
+
+  Status delete_vehicle(VehicleId id) override {
+    return serialized([&]() -> Status {
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return s;
+      auto q = query(
+          "DELETE FROM vehicles WHERE id = ? "
+          "AND NOT EXISTS (SELECT 1 FROM appointments WHERE vehicle_id = ?) RETURNING 1");
+      if (!q) return std::move(q).error();
+      q->bind(id).bind(id);
+      auto deleted = run_returning(*q, "delete vehicle");
+      if (!deleted) return std::move(deleted).error();
+      if (!*deleted) {
+        auto found = exists("SELECT 1 FROM vehicles WHERE id = ?", id, "find vehicle");
+        if (!found) return std::move(found).error();
+        return *found ? vehicle_has_appointments(id) : vehicle_missing(id);
+      }
+      return tx.commit();
     });
   }
 
@@ -810,6 +923,54 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<Appointment> update_appointment(const Appointment& a, TimePoint now) override {
+    return serialized([&]() -> Result<Appointment> {
+      if (auto s = validate_update(a); !s) return std::move(s).error();
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return std::move(s).error();
+      auto customer = appointment_customer(a.id);
+      if (!customer) return std::move(customer).error();
+      // add_appointment's checks, against the customer the appointment keeps.
+      Appointment checked = a;
+      checked.customer_id = *customer;
+      OwnerCache owners;
+      if (auto s = check_references(checked, owners); !s) return std::move(s).error();
+      static const std::string sql =
+          "UPDATE appointments SET vehicle_id = ?, start_at = ?, duration_minutes = ?, "
+          "service_type = ?, status = ?, notes = ?, updated_at = ? WHERE id = ? RETURNING " +
+          std::string(kAppointmentColumns);
+      auto q = query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(a.vehicle_id)
+          .bind(a.start)
+          .bind(a.duration_minutes)
+          .bind(a.service_type)
+          .bind(to_string(a.status))
+          .bind(a.notes)
+          .bind(now)
+          .bind(a.id);
+      auto updated = single<Appointment>(*q, read_appointment, "update appointment",
+                                         appointment_missing(a.id));
+      if (!updated) return updated;
+      if (auto s = q->run("update appointment"); !s) return std::move(s).error();
+      if (auto s = tx.commit(); !s) return std::move(s).error();
+      return updated;
+    });
+  }
+
+  Status delete_appointment(AppointmentId id) override {
+    return serialized([&]() -> Status {
+      // The foreign key unlinks the appointment's call logs.
+      auto q = query("DELETE FROM appointments WHERE id = ? RETURNING 1");
+      if (!q) return std::move(q).error();
+      q->bind(id);
+      auto deleted = run_returning(*q, "delete appointment");
+      if (!deleted) return std::move(deleted).error();
+      if (!*deleted) return appointment_missing(id);
+      return ok_status();
+    });
+  }
+
   // --- call logs -----------------------------------------------------------------
 
   Result<CallLog> add_call_log(const CallLog& c, TimePoint now) override {
@@ -887,6 +1048,57 @@ class SqliteStore final : public Store {
       if (filter.appointment_id) q->bind(*filter.appointment_id);
       q->bind(filter.page.limit).bind(filter.page.offset);
       return collect<CallLog>(*q, read_call_log, "list call logs");
+    });
+  }
+
+  // The hot path of status callbacks: one write transaction in which the
+  // row is read, then inserted or updated, all by cached statements. The
+  // mutex serialises this process's callbacks; BEGIN IMMEDIATE those of other
+  // processes on the file.
+  Result<CallStatusApplied> apply_call_status(const CallStatusUpdate& u, TimePoint now) override {
+    return serialized([&]() -> Result<CallStatusApplied> {
+      CallStatusApplied result;
+      result.log = call_log_from_callback(u, now);
+      if (auto s = validate(result.log); !s) return std::move(s).error();
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return std::move(s).error();
+      auto stored = load_call_status(u.call_sid);
+      if (!stored) return std::move(stored).error();
+      if (!*stored) {
+        auto id = insert_call_status(result.log, u.sequence_number);
+        if (!id) return std::move(id).error();
+        result.log.id = *id;
+        result.created = true;
+      } else {
+        StoredCallStatus& current = **stored;
+        result.log = std::move(current.log);
+        if (!supersedes(u.status, u.sequence_number, result.log.status, current.sequence)) {
+          return result;  // a duplicate or an earlier callback: nothing written, tx rolls back
+        }
+        apply_call_status_to(result.log, u, now);
+        if (auto s = update_call_status(result.log, u.sequence_number); !s) {
+          return std::move(s).error();
+        }
+      }
+      if (auto s = tx.commit(); !s) return std::move(s).error();
+      result.applied = true;
+      return result;
+    });
+  }
+
+  Result<CallLogCounts> call_log_counts() override {
+    return serialized([&]() -> Result<CallLogCounts> {
+      auto q = query(kCallLogCountsSql);
+      if (!q) return std::move(q).error();
+      q->bind(kReminderIntent);
+      CallLogCounts counts;
+      while (true) {
+        auto row = q->step("count call logs");
+        if (!row) return std::move(row).error();
+        if (!*row) return counts;
+        auto& group = q->text_view(0) == "status" ? counts.by_status : counts.reminders_by_outcome;
+        group.emplace_back(q->text(1), q->int64(2));
+      }
     });
   }
 
@@ -1171,6 +1383,72 @@ class SqliteStore final : public Store {
     return AppointmentId{sqlite3_last_insert_rowid(db_)};
   }
 
+  // The customer an appointment belongs to; kNotFound when it does not exist.
+  // REQUIRES: mutex_ is held.
+  Result<CustomerId> appointment_customer(AppointmentId id) {
+    auto q = query("SELECT customer_id FROM appointments WHERE id = ?");
+    if (!q) return std::move(q).error();
+    q->bind(id);
+    auto row = q->step("find appointment");
+    if (!row) return std::move(row).error();
+    if (!*row) return appointment_missing(id);
+    return CustomerId{q->int64(0)};
+  }
+
+  // REQUIRES: mutex_ is held.
+  Result<std::optional<StoredCallStatus>> load_call_status(std::string_view call_sid) {
+    static const std::string sql =
+        select_from(kCallStatusColumns, "call_logs", "WHERE call_sid = ?");
+    auto q = query(sql);
+    if (!q) return std::move(q).error();
+    q->bind(call_sid);
+    auto row = q->step("load call status");
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<StoredCallStatus>{};
+    auto stored = read_call_status(*q);
+    if (!stored) return std::move(stored).error();
+    return std::optional<StoredCallStatus>{std::move(*stored)};
+  }
+
+  // REQUIRES: mutex_ is held.
+  Result<CallLogId> insert_call_status(const CallLog& c, std::optional<int> sequence) {
+    auto q = query(kInsertCallStatusSql);
+    if (!q) return std::move(q).error();
+    q->bind(c.call_sid)
+        .bind(to_string(c.direction))
+        .bind(to_string(c.status))
+        .bind(sequence)
+        .bind(c.from)
+        .bind(c.to)
+        .bind(c.started_at)
+        .bind(c.ended_at)
+        .bind(c.duration_seconds)
+        .bind(c.answered_by)
+        .bind(c.error_code)
+        .bind(c.error_message)
+        .bind(c.created_at)
+        .bind(c.updated_at);
+    if (auto s = q->run("record call status"); !s) return std::move(s).error();
+    return CallLogId{sqlite3_last_insert_rowid(db_)};
+  }
+
+  // REQUIRES: mutex_ is held.
+  Status update_call_status(const CallLog& c, std::optional<int> sequence) {
+    auto q = query(kUpdateCallStatusSql);
+    if (!q) return std::move(q).error();
+    q->bind(to_string(c.status))
+        .bind(sequence)
+        .bind(c.started_at)
+        .bind(c.ended_at)
+        .bind(c.duration_seconds)
+        .bind(c.answered_by)
+        .bind(c.error_code)
+        .bind(c.error_message)
+        .bind(c.updated_at)
+        .bind(c.id);
+    return q->run("update call status");
+  }
+
   // REQUIRES: mutex_ is held.
   Result<std::optional<StoredFire>> load_fire(std::string_view job, TimePoint fire_time) {
     auto q =
@@ -1189,12 +1467,6 @@ class SqliteStore final : public Store {
     auto stored = load_fire(job, fire_time);
     if (!stored) return std::move(stored).error();
     return fire_conflict(job, fire_time, worker, *stored);
-  }
-
-  static Error phone_taken(const PhoneNumber& phone) {
-    Error e = Error::conflict("phone " + phone.masked() + " is already used by another customer");
-    e.field = "phone";
-    return e;
   }
 
   std::mutex mutex_;

@@ -2,6 +2,7 @@
 
 #include "domain/types.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -259,6 +260,74 @@ TEST(CallStatusTest, TwilioNamesRoundTripAndFinalOnesEndTheCall) {
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().field, "call_status");
     EXPECT_THAT(bad.error().message, HasSubstr("no-answer"));
+  }
+}
+
+TEST(CallStatusTest, RankFollowsTheCallsLifecycleAndFinalStatusesShareTheLast) {
+  struct Case {
+    CallStatus status;
+    int rank;
+  };
+  const Case cases[] = {
+      {CallStatus::kQueued, 0},     {CallStatus::kInitiated, 1}, {CallStatus::kRinging, 2},
+      {CallStatus::kInProgress, 3}, {CallStatus::kCompleted, 4}, {CallStatus::kBusy, 4},
+      {CallStatus::kNoAnswer, 4},   {CallStatus::kFailed, 4},    {CallStatus::kCanceled, 4},
+  };
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(std::string(to_string(tc.status)));
+    EXPECT_EQ(status_rank(tc.status), tc.rank);
+  }
+}
+
+TEST(CallStatusTest, SupersedesOnlyALaterStatusOrALaterCallbackOfTheSameOne) {
+  constexpr std::optional<int> kNone;
+  struct Case {
+    const char* name;
+    CallStatus next;
+    std::optional<int> next_sequence;
+    CallStatus current;
+    std::optional<int> current_sequence;
+    bool supersedes;
+  };
+  const Case cases[] = {
+      // A later status replaces an earlier one, whatever the sequence numbers say.
+      {"initiated after queued", CallStatus::kInitiated, 1, CallStatus::kQueued, 0, true},
+      {"ringing after initiated", CallStatus::kRinging, 1, CallStatus::kInitiated, 0, true},
+      {"in-progress after ringing", CallStatus::kInProgress, 2, CallStatus::kRinging, 1, true},
+      {"completed after in-progress", CallStatus::kCompleted, 3, CallStatus::kInProgress, 2, true},
+      {"skipping statuses", CallStatus::kNoAnswer, 2, CallStatus::kInitiated, 0, true},
+      {"later status without numbers", CallStatus::kRinging, kNone, CallStatus::kQueued, kNone,
+       true},
+      {"later status with a lower number", CallStatus::kInProgress, 1, CallStatus::kRinging, 5,
+       true},
+      {"later status after one with no number", CallStatus::kInProgress, 3, CallStatus::kRinging,
+       kNone, true},
+      // An earlier status never replaces a later one.
+      {"ringing after in-progress", CallStatus::kRinging, 9, CallStatus::kInProgress, 2, false},
+      {"queued after initiated", CallStatus::kQueued, kNone, CallStatus::kInitiated, kNone, false},
+      {"initiated after ringing", CallStatus::kInitiated, 4, CallStatus::kRinging, kNone, false},
+      // A final status is never replaced.
+      {"ringing after completed", CallStatus::kRinging, 9, CallStatus::kCompleted, 3, false},
+      {"in-progress after busy", CallStatus::kInProgress, kNone, CallStatus::kBusy, kNone, false},
+      {"another final status", CallStatus::kFailed, 9, CallStatus::kCompleted, 3, false},
+      {"another final status without numbers", CallStatus::kCanceled, kNone, CallStatus::kNoAnswer,
+       kNone, false},
+      {"the same final status, later", CallStatus::kCompleted, 4, CallStatus::kCompleted, 3, false},
+      // The same status: only a higher sequence number replaces it.
+      {"same status, higher number", CallStatus::kRinging, 3, CallStatus::kRinging, 2, true},
+      {"same status, number after none", CallStatus::kInProgress, 3, CallStatus::kInProgress, kNone,
+       true},
+      {"same status, same number (duplicate)", CallStatus::kRinging, 2, CallStatus::kRinging, 2,
+       false},
+      {"same status, lower number", CallStatus::kRinging, 1, CallStatus::kRinging, 2, false},
+      {"same status, no number", CallStatus::kRinging, kNone, CallStatus::kRinging, 2, false},
+      {"same status, no numbers at all", CallStatus::kQueued, kNone, CallStatus::kQueued, kNone,
+       false},
+  };
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(tc.name);
+    EXPECT_EQ(supersedes(tc.next, tc.next_sequence, tc.current, tc.current_sequence),
+              tc.supersedes);
   }
 }
 
