@@ -1,5 +1,7 @@
 #include "server/errors.h"
 
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -39,6 +41,26 @@ const Row& row(Problem p) {
 }
 
 }  // namespace
+
+ApiError validation_error(FieldErrors fields) {
+  std::vector<std::string_view> names;
+  for (const FieldError& f : fields) {
+    if (std::find(names.begin(), names.end(), f.field) == names.end()) names.push_back(f.field);
+  }
+  std::string message;
+  if (fields.empty()) {
+    message = "the request is invalid";
+  } else if (fields.size() == 1) {
+    message = fields.front().message;
+  } else {
+    message = std::to_string(names.size()) + (names.size() == 1 ? " field is" : " fields are") + " invalid: ";
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (i > 0) message += ", ";
+      message += names[i];
+    }
+  }
+  return ApiError{Problem::kValidation, std::move(message), std::move(fields)};
+}
 
 http::status http_status(Problem p) { return row(p).status; }
 std::string_view problem_code(Problem p) { return row(p).code; }

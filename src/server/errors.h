@@ -55,11 +55,9 @@ std::string_view problem_code(Problem p);  // "validation_failed", ...
 // error.field, kNotFound 404, kConflict 409, kUnavailable 503,
 // kFailedPrecondition 503 (the database is not ready), kInternal 500.
 ApiError api_error(const Error& error);
-inline ApiError validation_error(FieldErrors fields) {
-  std::string message = fields.size() == 1 ? fields.front().message
-                                           : std::to_string(fields.size()) + " fields are invalid";
-  return ApiError{Problem::kValidation, std::move(message), std::move(fields)};
-}
+// A 422 naming each field. Its message is the one error's message, or counts
+// and names the fields ("3 fields are invalid: phone, email, time_zone").
+ApiError validation_error(FieldErrors fields);
 
 // The JSON body of an error answer. Internal errors say only "internal error"
 // plus the request id (the real message is logged, not sent).

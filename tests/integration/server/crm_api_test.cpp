@@ -170,7 +170,7 @@ TEST_P(CrmApiTest, CallLogsAreReadable) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CrmApiTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return std::string(backend_name(info.param)); });
+                         [](const ::testing::TestParamInfo<Backend>& param_info) { return std::string(backend_name(param_info.param)); });
 
 }  // namespace
 }  // namespace autovoice::testing

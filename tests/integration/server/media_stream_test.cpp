@@ -29,7 +29,7 @@ class CarrierStream {
  public:
   explicit CarrierStream(int port) : ws_(io_) {
     tcp::resolver resolver(io_);
-    asio::connect(beast::get_lowest_layer(ws_), resolver.resolve("127.0.0.1", std::to_string(port)));
+    beast::get_lowest_layer(ws_).connect(resolver.resolve("127.0.0.1", std::to_string(port)));
     beast::get_lowest_layer(ws_).expires_never();
   }
   // Upgrades with `signature` (none when empty); returns the handshake's error.

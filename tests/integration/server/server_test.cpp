@@ -18,6 +18,7 @@
 #include "server/metrics.h"
 #include "store/store_wrapper.h"
 #include "support/server_harness.h"
+#include "telephony/signature.h"
 #include "telephony/twiml_reader.h"
 
 namespace autovoice::testing {

@@ -46,7 +46,7 @@ TEST(ErrorsTest, ValidationBodyNamesEveryField) {
   const auto& err = body.at("error");
   EXPECT_EQ(err.at("code"), "validation_failed");
   EXPECT_EQ(err.at("request_id"), "req-1");
-  EXPECT_EQ(err.at("message"), "2 fields are invalid");
+  EXPECT_EQ(err.at("message"), "2 fields are invalid: phone, start");
   ASSERT_EQ(err.at("fields").as_array().size(), 2u);
   EXPECT_EQ(err.at("fields").at(0).at("field"), "phone");
   EXPECT_EQ(err.at("fields").at(1).at("message"), "start is missing");
