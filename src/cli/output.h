@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "domain/types.h"
+#include "server/crm_json.h"
 
 namespace autovoice::cli {
 
@@ -24,12 +25,9 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-// JSON forms of the records; times as UTC ISO-8601, phones in full (scripts
-// need them; logs never print these).
-boost::json::object to_json(const Customer& c);
-boost::json::object to_json(const Vehicle& v);
-boost::json::object to_json(const Appointment& a);
-boost::json::object to_json(const CallLog& c);
+// JSON forms of the records: the CRM API's (server/crm_json.h), so that
+// scripts read the same shape from the CLI and from the API.
+using server::to_json;
 
 template <typename T>
 boost::json::array to_json_array(const std::vector<T>& items) {

@@ -3,6 +3,11 @@
 //
 //   Result<Customer> c = co_await db.run([&] { return store.customer(id); });
 //
+// The function may capture by reference whatever outlives the co_await (the
+// caller's locals do). Capture nothing with a non-trivial destructor by
+// value: GCC 12 destroys such a capture twice when the lambda is a temporary
+// inside the co_await expression.
+//
 // run() hands the function to a pool thread and resumes the awaiting
 // coroutine on its own executor when the function has returned. Safe to call
 // from any number of coroutines at once; use() may be read from any thread.

@@ -197,13 +197,15 @@ asio::awaitable<void> run_media_stream(WebSocket& ws, std::string request_id, Se
     }
   }
 
+  // Counted as closed before the closing handshake, so that a carrier that
+  // sees the close also sees the count.
+  session->ended = true;
+  services.streams.remove(session);
+  metrics.media_stream_closed();
   if (call.stopped && ws.is_open()) {
     auto [close_ec] = co_await ws.async_close(websocket::close_code::normal, kAsTuple);
     (void)close_ec;
   }
-  session->ended = true;
-  services.streams.remove(session);
-  metrics.media_stream_closed();
   LogEvent("media stream ended")
       .field("request_id", std::string_view(request_id))
       .field("call_sid", std::string_view(call.call_sid))

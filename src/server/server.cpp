@@ -42,6 +42,7 @@ namespace {
 constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr std::size_t kRequestIdMaxLength = 64;
 constexpr std::string_view kServerName = "autovoice";
+constexpr std::chrono::milliseconds kAcceptPause{50};
 
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -98,8 +99,10 @@ struct Server::Impl {
         ioc(thread_count),
         db(config.db_threads),
         services{config, store, db, nullptr, clock, zone, streams, cl.now()},
-        acceptor(ioc),
-        grace_timer(ioc),
+        control(asio::make_strand(ioc)),
+        acceptor(control),
+        grace_timer(control),
+        accept_pause(control),
         threads_wanted(thread_count) {}
 
   ServerConfig config;
@@ -112,8 +115,11 @@ struct Server::Impl {
   Services services;
   Router router;
   std::vector<RouteSpec> routes;
+  // The acceptor and the shutdown timers are touched on this strand only.
+  asio::strand<asio::io_context::executor_type> control;
   tcp::acceptor acceptor;
   asio::steady_timer grace_timer;
+  asio::steady_timer accept_pause;
   int threads_wanted;
   std::vector<std::thread> threads;
   RequestIds request_ids;
@@ -133,10 +139,15 @@ struct Server::Impl {
           connections.insert(conn);
         }
         asio::co_spawn(conn->stream.get_executor(), session(conn), asio::detached);
-      } else {
-        spdlog::warn("accept failed: {}", ec.message());
+        accept_loop();
+        return;
       }
-      accept_loop();
+      // Out of descriptors or memory: pause rather than spin on the error.
+      spdlog::warn("accept failed: {}; pausing {} ms", ec.message(), kAcceptPause.count());
+      accept_pause.expires_after(kAcceptPause);
+      accept_pause.async_wait([this](beast::error_code wait_error) {
+        if (!wait_error) accept_loop();
+      });
     });
   }
 
@@ -144,7 +155,7 @@ struct Server::Impl {
     std::lock_guard lock(connections_mutex);
     connections.erase(conn);
     if (stopping.load() && connections.empty()) {
-      asio::post(ioc, [this] { grace_timer.cancel(); });
+      asio::post(control, [this] { grace_timer.cancel(); });
     }
   }
 
@@ -228,12 +239,12 @@ struct Server::Impl {
     res.set(http::field::server, kServerName);
     res.set("X-Request-Id", id);
     res.prepare_payload();
+    // Counted before the write, so that a client that has its answer sees it counted.
+    const int status = res.result_int();
+    metrics->record_request(route, status, std::chrono::steady_clock::now() - started);
     conn.stream.expires_after(config.timeout);
     auto [ec, bytes] = co_await http::async_write(conn.stream, res, kAsTuple);
-    const auto took = std::chrono::steady_clock::now() - started;
-    const int status = res.result_int();
-    metrics->record_request(route, status, took);
-    log_request(id, method, route, status, took, ec);
+    log_request(id, method, route, status, std::chrono::steady_clock::now() - started, ec);
     co_return !ec;
   }
 
@@ -375,9 +386,10 @@ struct Server::Impl {
       spdlog::info("shutting down: no new connections; finishing requests in flight (up to {} s)",
                    config.shutdown_grace.count());
       stopping.store(true);
-      asio::post(ioc, [this] {
+      asio::post(control, [this] {
         beast::error_code ignored;
         acceptor.close(ignored);
+        accept_pause.cancel();
         grace_timer.expires_after(config.shutdown_grace);
         grace_timer.async_wait([this](beast::error_code ec) {
           if (ec) return;  // everything finished in time

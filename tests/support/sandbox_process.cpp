@@ -19,6 +19,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 
+#include "support/child_process.h"
 #include "telephony/base64.h"
 
 namespace autovoice::testing {
@@ -117,37 +118,11 @@ SandboxProcess::SandboxProcess(std::vector<std::string> args, std::string callee
   }
   argv.insert(argv.end(), args.begin(), args.end());
 
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    const std::string err = dir_ + "/stderr";
-    FILE* f = std::freopen(err.c_str(), "w", stderr);
-    (void)f;
-    ::setenv("TWILIO_ACCOUNT_SID", kTestAccountSid, 1);
-    ::setenv("TWILIO_AUTH_TOKEN", kTestAuthToken, 1);
-    ::setenv("AUTOVOICE_ENV_FILE", "/dev/null", 1);
-    std::vector<char*> cargs;
-    for (auto& a : argv) cargs.push_back(a.data());
-    cargs.push_back(nullptr);
-    ::execv(bin, cargs.data());
-    std::_Exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream in(port_file);
-    int port = 0;
-    if (in >> port && port > 0) {
-      port_ = port;
-      return;
-    }
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      throw std::runtime_error("autovoice sandbox exited at start: " + stderr_text());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  throw std::runtime_error("autovoice sandbox did not start: " + stderr_text());
+  port_ = start_and_wait_for_port(std::move(argv),
+                                  {{"TWILIO_ACCOUNT_SID", kTestAccountSid},
+                                   {"TWILIO_AUTH_TOKEN", kTestAuthToken},
+                                   {"AUTOVOICE_ENV_FILE", "/dev/null"}},
+                                  dir_ + "/stderr", port_file, "autovoice sandbox", &pid_);
 }
 
 SandboxProcess::~SandboxProcess() {
@@ -156,21 +131,9 @@ SandboxProcess::~SandboxProcess() {
   if (!std::getenv("AUTOVOICE_KEEP_TEST_FILES")) std::filesystem::remove_all(dir_, ec);
 }
 
-int SandboxProcess::stop() {
-  if (pid_ <= 0) return 0;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+int SandboxProcess::stop() { return stop_child(&pid_); }
 
-std::string SandboxProcess::stderr_text() const {
-  std::ifstream in(dir_ + "/stderr");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string SandboxProcess::stderr_text() const { return read_text_file(dir_ + "/stderr"); }
 
 std::string SandboxProcess::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 

@@ -263,8 +263,8 @@ void call_routes(Services& s, std::vector<RouteSpec>& routes) {
     co_return list_reply(rows, q->page);
   });
   add(routes, http::verb::get, "/api/v1/calls/{sid}", [&s](Exchange& ex) -> Awaitable {
-    co_return record_reply(
-        co_await s.db.run([&s, sid = ex.params.at(0)] { return s.store.call_log_by_sid(sid); }));
+    const std::string& sid = ex.params.at(0);
+    co_return record_reply(co_await s.db.run([&s, &sid] { return s.store.call_log_by_sid(sid); }));
   });
 }
 

@@ -30,7 +30,11 @@ TEST(SettingsTest, ReadsEveryVariable) {
                         {"CALLING_HOURS_END", "18:00"},
                         {"CALLS_PER_SECOND", "2.5"},
                         {"SMS_FALLBACK", "yes"},
-                        {"RETRY_DELAY_MINUTES", "30"}};
+                        {"RETRY_DELAY_MINUTES", "30"},
+                        {"SERVER_THREADS", "3"},
+                        {"DB_POOL_SIZE", "8"},
+                        {"HTTP_BODY_LIMIT", "65536"},
+                        {"HTTP_TIMEOUT_SECONDS", "20"}};
   auto s = Settings::load(env);
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->base_url, "https://shop.example.com");  // trailing slash dropped
@@ -44,6 +48,10 @@ TEST(SettingsTest, ReadsEveryVariable) {
   EXPECT_DOUBLE_EQ(s->calls_per_second, 2.5);
   EXPECT_TRUE(s->sms_fallback);
   EXPECT_EQ(s->retry_delay, std::chrono::minutes{30});
+  EXPECT_EQ(s->server_threads, 3);
+  EXPECT_EQ(s->db_pool_size, 8);
+  EXPECT_EQ(s->http_body_limit, 65536u);
+  EXPECT_EQ(s->http_timeout, std::chrono::seconds{20});
 }
 
 // Each bad value stops start-up with a message naming the variable and the value.
@@ -62,6 +70,10 @@ TEST(SettingsTest, RejectsEachBadValueNamingTheVariable) {
       {"PORT", "70000", "1 to 65535"},
       {"PORT", "80a", "whole number"},
       {"API_KEY", "short", "at least 16"},
+      {"SERVER_THREADS", "-1", "0 to 64"},
+      {"DB_POOL_SIZE", "0", "1 to 64"},
+      {"HTTP_BODY_LIMIT", "100", "1024 to 67108864"},
+      {"HTTP_TIMEOUT_SECONDS", "0", "1 to 300"},
       {"TWILIO_ACCOUNT_SID", "AC123", "32 hexadecimal"},
       {"TWILIO_PHONE_NUMBER", "555-0100", "E.164"},
       {"SHOP_TIMEZONE", "Mars/Olympus_Mons", "IANA"},
