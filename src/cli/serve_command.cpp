@@ -8,10 +8,12 @@
 // server/server.h) and exits 0. Carrier webhooks need TWILIO_AUTH_TOKEN to
 // check their signatures; --dev-skip-signature-check turns the check off for
 // development, with a warning at every start.
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -78,7 +80,9 @@ void run_serve(const ServeOptions& opt, Context& ctx) {
   LogEvent("listening")
       .field("address", "http://" + config.host + ":" + std::to_string(server->port()))
       .field("base_url", std::string_view(config.base_url))
-      .field("threads", static_cast<std::int64_t>(config.threads))
+      .field("threads", static_cast<std::int64_t>(
+                            config.threads > 0 ? config.threads
+                                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))))
       .field("db_threads", static_cast<std::int64_t>(config.db_threads))
       .log(spdlog::level::info);
   if (!opt.port_file.empty()) {

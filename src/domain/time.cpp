@@ -78,6 +78,26 @@ Interval local_day(date::year_month_day day, const TimeZone* zone) {
                   resolve_local(date::local_seconds{start + date::days{1}}, zone)};
 }
 
+std::optional<TimePoint> parse_rfc2822(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  in.imbue(std::locale::classic());
+  TimePoint t;
+  // GCC 12 at -O3 flags a variable inside date::parse as maybe uninitialized
+  // (a false positive in the third-party header, inlined here).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+  in >> date::parse("%a, %d %b %Y %T %z", t);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+  if (in.fail()) return std::nullopt;
+  in >> std::ws;
+  if (!in.eof()) return std::nullopt;
+  return t;
+}
+
 Result<TimePoint> parse_datetime(std::string_view text, const TimeZone* zone, std::string_view field) {
   const std::string f(field);
   const std::string bad = "time " + quoted(text) +

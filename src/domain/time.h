@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,10 @@ std::string format_in_zone(TimePoint t, const TimeZone* zone);
 // error; a repeated one (fall-back) means its first occurrence.
 Result<TimePoint> parse_datetime(std::string_view text, const TimeZone* zone,
                                  std::string_view field = "time");
+
+// Parses an RFC 2822 date as Twilio writes it ("Wed, 25 Nov 2026 14:00:00
+// +0000"; any offset). nullopt when the text is anything else.
+std::optional<TimePoint> parse_rfc2822(std::string_view text);
 
 // Parses "YYYY-MM-DD" into a calendar date.
 Result<date::year_month_day> parse_date(std::string_view text, std::string_view field = "date");

@@ -136,23 +136,9 @@ Result<std::optional<TimePoint>> date_member(const json::object& obj, std::strin
   if (!v->is_string()) return Error::invalid(std::string(key), "is not a string");
   const std::string text(v->get_string());
   if (text.empty()) return std::optional<TimePoint>{};
-  std::istringstream in(text);
-  in.imbue(std::locale::classic());
-  TimePoint tp;
-  // GCC 12 at -O3 flags a variable inside date::parse as maybe uninitialized
-  // (a false positive in the third-party header, inlined here).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-  in >> date::parse("%a, %d %b %Y %T %z", tp);
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-  if (in.fail()) {
-    return Error::invalid(std::string(key), "'" + text + "' is not an RFC 2822 date");
-  }
-  return std::optional<TimePoint>{tp};
+  auto tp = parse_rfc2822(text);
+  if (!tp) return Error::invalid(std::string(key), "'" + text + "' is not an RFC 2822 date");
+  return tp;
 }
 
 CarrierResult<CallInfo> parse_call(const json::value& value, const char* what, int http_status) {

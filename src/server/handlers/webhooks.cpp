@@ -61,17 +61,6 @@ std::string read_text(const tel::FormParams& form, std::string_view name, FieldE
 
 }  // namespace
 
-std::optional<TimePoint> parse_rfc2822(std::string_view text) {
-  std::istringstream in{std::string(text)};
-  in.imbue(std::locale::classic());
-  date::sys_seconds t;
-  in >> date::parse("%a, %d %b %Y %H:%M:%S %z", t);
-  if (in.fail()) return std::nullopt;
-  in >> std::ws;
-  if (!in.eof()) return std::nullopt;
-  return TimePoint{t};
-}
-
 Result<CallStatusUpdate, FieldErrors> status_update_from(const tel::FormParams& form) {
   FieldErrors errors;
   CallStatusUpdate u;

@@ -18,7 +18,4 @@ namespace autovoice::server {
 // Direction, From and To are read when present. Every bad field is reported.
 Result<CallStatusUpdate, FieldErrors> status_update_from(const telephony::FormParams& form);
 
-// "Wed, 25 Nov 2026 14:00:00 +0000" -> the instant; nullopt when malformed.
-std::optional<TimePoint> parse_rfc2822(std::string_view text);
-
 }  // namespace autovoice::server

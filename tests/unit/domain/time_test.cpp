@@ -230,5 +230,15 @@ TEST(ResolveLocalTest, SkippedTimesMoveToGapEndAndRepeatedTimesTakeTheFirst) {
   }
 }
 
+TEST(Rfc2822Test, ParsesTwiliosDatesWithAnyOffset) {
+  EXPECT_EQ(parse_rfc2822("Thu, 26 Nov 2026 09:30:00 +0000"),
+            TimePoint{date::sys_days{date::year{2026} / 11 / 26}} + std::chrono::hours{9} + std::chrono::minutes{30});
+  EXPECT_EQ(parse_rfc2822("Thu, 26 Nov 2026 09:30:00 -0500"),
+            TimePoint{date::sys_days{date::year{2026} / 11 / 26}} + std::chrono::hours{14} + std::chrono::minutes{30});
+  EXPECT_FALSE(parse_rfc2822("2026-11-26T09:30:00Z").has_value());
+  EXPECT_FALSE(parse_rfc2822("Thu, 26 Nov 2026 09:30:00 +0000 trailing").has_value());
+  EXPECT_FALSE(parse_rfc2822("").has_value());
+}
+
 }  // namespace
 }  // namespace autovoice
