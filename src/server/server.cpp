@@ -195,16 +195,23 @@ struct Server::Impl {
       }
       Request& req = parser.get();
       const std::string id = request_ids.next(req["X-Request-Id"]);
-      std::size_t route = metrics->unmatched_route();
-      if (websocket::is_upgrade(req)) {
-        auto upgraded = co_await try_upgrade(conn, req, id, started);
-        if (upgraded) co_return;
-        // Not a WebSocket route: answered like any request below.
+      Routed routed = route_request(req, id);
+      const bool websocket_route = routed.route < routes.size() && routes[routed.route].upgrade;
+      if (routed.exchange && websocket_route) {
+        co_await upgrade(conn, req, routed.route, id, started);
+        co_return;
       }
-      Response res = co_await dispatch(req, id, route);
-      const bool keep_alive = req.keep_alive() && !stopping.load();
+      Response res;
+      if (routed.refusal) {
+        res = std::move(*routed.refusal);
+      } else {
+        res = co_await run_handler(routes[routed.route], *routed.exchange);
+      }
+      // A refused upgrade closes the connection; other answers keep it when the client asked.
+      const bool keep_alive =
+          req.keep_alive() && !stopping.load() && !(websocket_route && websocket::is_upgrade(req));
       res.version(req.version());
-      if (!co_await send(conn, res, id, keep_alive, route, req.method_string(), started)) co_return;
+      if (!co_await send(conn, res, id, keep_alive, routed.route, req.method_string(), started)) co_return;
       if (!keep_alive) co_return;
     }
   }
@@ -263,36 +270,59 @@ struct Server::Impl {
     event.log(level);
   }
 
-  asio::awaitable<Response> dispatch(Request& req, const std::string& id, std::size_t& route) {
+  // Where a request goes, decided once: its route (for the metrics and the
+  // log), the Exchange its handler gets, or the answer that stops it first: a
+  // malformed target, no route, a wrong method, a WebSocket route without an
+  // upgrade, a guard that refuses.
+  struct Routed {
+    std::size_t route;
+    std::optional<Exchange> exchange;  // the request may go on
+    std::optional<Response> refusal;
+  };
+
+  Routed route_request(Request& req, const std::string& id) {
+    Routed out{metrics->unmatched_route(), std::nullopt, std::nullopt};
     auto url = boost::urls::parse_origin_form(req.target());
-    if (!url) co_return error_response({Problem::kBadRequest, "malformed request target", {}}, id);
+    if (!url) {
+      out.refusal = error_response({Problem::kBadRequest, "malformed request target", {}}, id);
+      return out;
+    }
     const std::string_view path = url->encoded_path();
-    const std::string_view query = url->encoded_query();
     Router::Match match = router.match(req.method(), path);
     if (match.kind == Router::Match::Kind::kNoRoute) {
-      co_return error_response({Problem::kNoRoute, "no route " + std::string(path), {}}, id);
+      out.refusal = error_response({Problem::kNoRoute, "no route " + std::string(path), {}}, id);
+      return out;
     }
     if (match.kind == Router::Match::Kind::kMethodNotAllowed) {
-      Response res = error_response(
+      out.refusal = error_response(
           {Problem::kMethodNotAllowed,
            std::string(req.method_string()) + " is not allowed on " + std::string(path) + "; allowed: " + match.allow,
            {}},
           id);
-      res.set(http::field::allow, match.allow);
-      co_return res;
+      out.refusal->set(http::field::allow, match.allow);
+      return out;
     }
-    route = match.route;
-    const RouteSpec& spec = routes[route];
-    if (spec.upgrade) {
-      co_return error_response(
+    out.route = match.route;
+    const RouteSpec& spec = routes[out.route];
+    const bool websocket_route = static_cast<bool>(spec.upgrade);
+    if (websocket_route && !websocket::is_upgrade(req)) {
+      out.refusal = error_response(
           {Problem::kBadRequest, std::string(path) + " takes a WebSocket upgrade only", {}}, id);
+      return out;
     }
-    Exchange ex{req, path, query, std::move(match.params), {}, id};
-    if (auto denied = check_guard(spec.guard, req, ex, false)) {
-      Response res = error_response(*denied, id);
-      if (denied->problem == Problem::kUnauthorized) res.set(http::field::www_authenticate, "Bearer");
-      co_return res;
+    Exchange ex{req, path, url->encoded_query(), std::move(match.params), {}, id};
+    if (auto denied = check_guard(spec.guard, req, ex, websocket_route)) {
+      out.refusal = error_response(*denied, id);
+      if (denied->problem == Problem::kUnauthorized) out.refusal->set(http::field::www_authenticate, "Bearer");
+      return out;
     }
+    out.exchange.emplace(std::move(ex));
+    return out;
+  }
+
+  // Runs a route's handler; its error, or an exception escaping it, becomes the error answer.
+  asio::awaitable<Response> run_handler(const RouteSpec& spec, Exchange& ex) {
+    const std::string& id = ex.request_id;
     std::optional<Reply> reply;
     try {
       reply.emplace(co_await spec.handler(ex));
@@ -346,23 +376,10 @@ struct Server::Impl {
     return ApiError{Problem::kInternal, "unknown guard", {}};
   }
 
-  // Takes over the connection when `req` upgrades to a WebSocket route whose
-  // guard passes: true when the session has run (and ended).
-  asio::awaitable<bool> try_upgrade(Connection& conn, Request& req, const std::string& id,
-                                    std::chrono::steady_clock::time_point started) {
-    auto url = boost::urls::parse_origin_form(req.target());
-    if (!url) co_return false;
-    Router::Match match = router.match(req.method(), url->encoded_path());
-    if (match.kind != Router::Match::Kind::kFound || !routes[match.route].upgrade) co_return false;
-    const std::size_t route = match.route;
-    const RouteSpec& spec = routes[route];
-    Exchange ex{req, url->encoded_path(), url->encoded_query(), std::move(match.params), {}, id};
-    if (auto denied = check_guard(spec.guard, req, ex, true)) {
-      Response res = error_response(*denied, id);
-      res.version(req.version());
-      co_await send(conn, res, id, false, route, req.method_string(), started);
-      co_return true;
-    }
+  // Takes over the connection for a WebSocket route whose guard passed, and
+  // runs its session until it ends.
+  asio::awaitable<void> upgrade(Connection& conn, Request& req, std::size_t route, const std::string& id,
+                                std::chrono::steady_clock::time_point started) {
     conn.upgraded = true;
     conn.stream.expires_never();
     WebSocket ws(std::move(conn.stream));
@@ -376,9 +393,8 @@ struct Server::Impl {
     const auto took = std::chrono::steady_clock::now() - started;
     metrics->record_request(route, ec ? 400 : 101, took);
     log_request(id, req.method_string(), route, ec ? 400 : 101, took, ec);
-    if (ec) co_return true;
-    co_await spec.upgrade(ws, req, id);
-    co_return true;
+    if (ec) co_return;
+    co_await routes[route].upgrade(ws, req, id);
   }
 
   void shutdown() {
