@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include <boost/beast/core/string.hpp>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
@@ -9,7 +10,8 @@
 
 namespace autovoice::server {
 
-namespace http = boost::beast::http;
+namespace beast = boost::beast;
+namespace http = beast::http;
 
 namespace {
 
@@ -26,15 +28,9 @@ std::array<unsigned char, SHA256_DIGEST_LENGTH> sha256(std::string_view text) {
 
 bool is_form(std::string_view content_type) {
   // "application/x-www-form-urlencoded; charset=utf-8"
-  const auto semicolon = content_type.find(';');
-  std::string_view media = content_type.substr(0, semicolon);
+  std::string_view media = content_type.substr(0, content_type.find(';'));
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  constexpr std::string_view kForm = "application/x-www-form-urlencoded";
-  if (media.size() != kForm.size()) return false;
-  for (std::size_t i = 0; i < media.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(media[i])) != kForm[i]) return false;
-  }
-  return true;
+  return beast::iequals(media, "application/x-www-form-urlencoded");
 }
 
 }  // namespace
@@ -83,12 +79,7 @@ Result<telephony::FormParams, ApiError> check_carrier_request(const Request& req
 bool api_key_matches(std::string_view authorization, std::string_view api_key) {
   constexpr std::string_view kBearer = "Bearer ";
   if (api_key.empty() || authorization.size() < kBearer.size()) return false;
-  bool scheme_ok = true;
-  for (std::size_t i = 0; i < kBearer.size() - 1; ++i) {
-    scheme_ok &= std::tolower(static_cast<unsigned char>(authorization[i])) ==
-                 std::tolower(static_cast<unsigned char>(kBearer[i]));
-  }
-  scheme_ok &= authorization[kBearer.size() - 1] == ' ';
+  const bool scheme_ok = beast::iequals(authorization.substr(0, kBearer.size()), kBearer);
   const auto given = sha256(authorization.substr(kBearer.size()));
   const auto expected = sha256(api_key);
   const bool key_ok = CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;

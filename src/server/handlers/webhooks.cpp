@@ -13,6 +13,7 @@
 #include "server/handlers/handlers.h"
 #include "server/metrics.h"
 #include "store/store.h"
+#include "telephony/sid.h"
 
 namespace autovoice::server {
 
@@ -25,14 +26,6 @@ namespace {
 constexpr std::array<std::string_view, 7> kAnsweredBy = {
     "human", "machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax", "unknown"};
 constexpr std::size_t kMaxTextParameter = 500;
-
-bool is_call_sid(std::string_view s) {
-  if (s.size() != 34 || !s.starts_with("CA")) return false;
-  for (char c : s.substr(2)) {
-    if (std::isxdigit(static_cast<unsigned char>(c)) == 0) return false;
-  }
-  return true;
-}
 
 // A non-negative int parameter; records a FieldError when malformed.
 std::optional<int> read_count(const tel::FormParams& form, std::string_view name, FieldErrors& errors) {
@@ -67,7 +60,7 @@ Result<CallStatusUpdate, FieldErrors> status_update_from(const tel::FormParams& 
   const std::string_view sid = tel::form_value(form, "CallSid").value_or("");
   if (sid.empty()) {
     errors.push_back({"CallSid", "CallSid is missing"});
-  } else if (!is_call_sid(sid)) {
+  } else if (!tel::is_sid(sid, "CA")) {
     errors.push_back({"CallSid", "CallSid='" + std::string(sid.substr(0, 64)) + "' is not CA followed by 32 hexadecimal digits"});
   }
   u.call_sid = std::string(sid);
