@@ -86,6 +86,18 @@ void append_labelled_gauge(std::string& out, std::string_view name, std::string_
   }
 }
 
+// One counter series per fixed label value (the names need no escaping).
+template <std::size_t N>
+void append_labelled_counter(std::string& out, std::string_view name, std::string_view label,
+                             const std::string_view (&values)[N],
+                             const std::array<std::atomic<std::uint64_t>, N>& counts) {
+  for (std::size_t i = 0; i < N; ++i) {
+    out.append(name).append("{").append(label).append("=\"").append(values[i]).append("\"} ");
+    append_uint(out, counts[i].load(kRelaxed));
+    out.push_back('\n');
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(MediaEvent e) { return kMediaEventNames[static_cast<std::size_t>(e)]; }
@@ -251,20 +263,12 @@ std::string Metrics::render(const ScrapeValues& v) const {
   constexpr std::string_view kMessages = "autovoice_media_messages_total";
   append_header(out, kMessages, "counter",
                 "Media-stream messages received, by event (invalid: did not parse).");
-  for (std::size_t e = 0; e < kMediaEventCount; ++e) {
-    out.append(kMessages).append("{event=\"").append(kMediaEventNames[e]).append("\"} ");
-    append_uint(out, media_messages_[e].load(kRelaxed));
-    out.push_back('\n');
-  }
+  append_labelled_counter(out, kMessages, "event", kMediaEventNames, media_messages_);
 
   constexpr std::string_view kCallbacks = "autovoice_status_callbacks_total";
   append_header(out, kCallbacks, "counter",
                 "Carrier status callbacks, by what they did to the call log.");
-  for (std::size_t r = 0; r < kCallbackResultCount; ++r) {
-    out.append(kCallbacks).append("{result=\"").append(kCallbackResultNames[r]).append("\"} ");
-    append_uint(out, callbacks_[r].load(kRelaxed));
-    out.push_back('\n');
-  }
+  append_labelled_counter(out, kCallbacks, "result", kCallbackResultNames, callbacks_);
 
   counter("autovoice_signature_rejections_total",
           "Carrier requests refused for a bad X-Twilio-Signature.",
