@@ -40,7 +40,7 @@ Store& Context::store_for_migration() {
 Store& Context::store() {
   Store& s = store_for_migration();
   if (!schema_checked_) {
-    check_or_fail(require_current_schema(s));
+    value_or_fail(require_current_schema(s));
     schema_checked_ = true;
   }
   return s;

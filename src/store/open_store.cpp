@@ -43,7 +43,7 @@ Result<std::unique_ptr<Store>> open_store(const std::string& database_url) {
                         "postgresql://user@host:port/db");
 }
 
-Status require_current_schema(Store& store) {
+Result<int> require_current_schema(Store& store) {
   auto version = store.schema_version();
   if (!version) return std::move(version).error();
   if (*version < latest_schema_version()) {
@@ -51,7 +51,7 @@ Status require_current_schema(Store& store) {
                                ", this autovoice needs " + std::to_string(latest_schema_version()) +
                                ": run `autovoice migrate`");
   }
-  return ok_status();
+  return *version;
 }
 
 }  // namespace autovoice

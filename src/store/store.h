@@ -222,9 +222,9 @@ class Store {
 // DATABASE_URL; an unreachable server kUnavailable.
 Result<std::unique_ptr<Store>> open_store(const std::string& database_url);
 
-// Fails with kFailedPrecondition and a message saying to run `autovoice migrate`
-// when the store's schema is older than this binary's.
-Status require_current_schema(Store& store);
+// The store's schema version; fails with kFailedPrecondition and a message
+// saying to run `autovoice migrate` when it is older than this binary's.
+Result<int> require_current_schema(Store& store);
 
 // --- migrations (embedded from src/store/migrations/<dialect>/NNNN_name.sql) ---
 struct Migration {

@@ -316,7 +316,7 @@ TEST_P(StoreContractTest, UnmigratedDatabaseFailsRequireCurrentSchema) {
   auto fresh = create_database(GetParam(), &why);
   ASSERT_NE(fresh, nullptr) << why;
   ASSERT_OK_AND_ASSIGN(store, open_store(fresh->url()));
-  const Status status = require_current_schema(*store);
+  const auto status = require_current_schema(*store);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_THAT(status.error().message, HasSubstr("autovoice migrate"));

@@ -23,10 +23,7 @@ std::vector<RouteSpec> ops_routes(Services& services) {
   routes.push_back(RouteSpec{
       http::verb::get, "/readyz", Guard::kPublic,
       [&services](Exchange&) -> asio::awaitable<Reply> {
-        auto ready = co_await services.db.run([&services]() -> Result<int> {
-          if (auto current = require_current_schema(services.store); !current) return current.error();
-          return services.store.schema_version();
-        });
+        auto ready = co_await services.db.run([&services] { return require_current_schema(services.store); });
         if (!ready) co_return ApiError{Problem::kUnavailable, "database not ready: " + ready.error().message, {}};
         co_return json_reply(http::status::ok, json::object{{"status", "ready"}, {"schema_version", *ready}});
       },
