@@ -77,6 +77,21 @@ constexpr std::array<std::pair<CallStatus, std::string_view>, 9> kCallStatuses{{
     {CallStatus::kCanceled, "canceled"},
 }};
 
+constexpr std::array<std::pair<ReminderState, std::string_view>, 7> kReminderStates{{
+    {ReminderState::kPending, "pending"},
+    {ReminderState::kDialling, "dialling"},
+    {ReminderState::kCalling, "calling"},
+    {ReminderState::kDone, "done"},
+    {ReminderState::kFailed, "failed"},
+    {ReminderState::kSkipped, "skipped"},
+    {ReminderState::kDropped, "dropped"},
+}};
+
+constexpr std::array<std::pair<ReminderChannel, std::string_view>, 2> kReminderChannels{{
+    {ReminderChannel::kCall, "call"},
+    {ReminderChannel::kSms, "sms"},
+}};
+
 template <typename Enum, std::size_t N>
 std::string_view name_of(Enum value, const std::array<std::pair<Enum, std::string_view>, N>& names) {
   for (const auto& [v, name] : names) {
@@ -109,6 +124,19 @@ std::string_view to_string(AppointmentStatus s) { return name_of(s, kAppointment
 Result<AppointmentStatus> parse_appointment_status(std::string_view text) {
   return parse_enum<AppointmentStatus>("status", text, kAppointmentStatuses, true);
 }
+
+std::string_view to_string(ReminderState s) { return name_of(s, kReminderStates); }
+Result<ReminderState> parse_reminder_state(std::string_view text) {
+  return parse_enum<ReminderState>("state", text, kReminderStates, false);
+}
+bool is_final(ReminderState s) {
+  return s == ReminderState::kDone || s == ReminderState::kFailed || s == ReminderState::kDropped;
+}
+std::string_view to_string(ReminderChannel c) { return name_of(c, kReminderChannels); }
+Result<ReminderChannel> parse_reminder_channel(std::string_view text) {
+  return parse_enum<ReminderChannel>("channel", text, kReminderChannels, false);
+}
+
 std::string_view to_string(CallDirection d) { return name_of(d, kDirections); }
 Result<CallDirection> parse_call_direction(std::string_view text) {
   return parse_enum<CallDirection>("direction", text, kDirections, false);
@@ -225,6 +253,15 @@ Status validate(const CallLog& c) {
   if (c.error_message.size() > kMaxTextLength) {
     return Error::invalid("error_message", "error_message is longer than 2000 characters");
   }
+  return ok_status();
+}
+
+Status validate(const Reminder& r) {
+  if (r.appointment_id <= 0) return Error::invalid("appointment_id", "appointment_id must be positive");
+  if (r.customer_id <= 0) return Error::invalid("customer_id", "customer_id must be positive");
+  if (r.attempts < 0) return Error::invalid("attempts", "attempts must not be negative");
+  if (r.reason.size() > kMaxNameLength) return Error::invalid("reason", "reason is longer than 100 characters");
+  if (r.detail.size() > kMaxTextLength) return Error::invalid("detail", "detail is longer than 2000 characters");
   return ok_status();
 }
 

@@ -18,6 +18,7 @@ using CustomerId = std::int64_t;
 using VehicleId = std::int64_t;
 using AppointmentId = std::int64_t;
 using CallLogId = std::int64_t;
+using ReminderId = std::int64_t;
 
 struct Customer {
   CustomerId id = 0;  // 0 until stored
@@ -142,10 +143,56 @@ int status_rank(CallStatus s);
 bool supersedes(CallStatus next, std::optional<int> next_sequence, CallStatus current,
                 std::optional<int> current_sequence);
 
+// A reminder: the durable record that one appointment, at one start time, is
+// (or is not) reminded. Unique per (appointment_id, appointment_start), so a
+// second sweep, a restarted worker or a second worker never reminds twice; a
+// rescheduled appointment gets a new one.
+//
+//   pending ──claim──> dialling ──call placed──> calling ──call ended──> done
+//      ^                  │  │                     │                    failed
+//      └── carrier error ─┘  └─ rejected number ──>│ failed             pending (retry, SMS)
+//   skipped: not to be called (reason); decided again by the next sweep
+//   dropped: the appointment was cancelled or moved before the call
+enum class ReminderState { kPending, kDialling, kCalling, kDone, kFailed, kSkipped, kDropped };
+std::string_view to_string(ReminderState s);  // "pending", "dialling", ...
+Result<ReminderState> parse_reminder_state(std::string_view text);
+// done, failed and dropped end a reminder.
+bool is_final(ReminderState s);
+
+// How the reminder reaches the customer next: a call, or the SMS sent when
+// every call attempt failed (SMS_FALLBACK).
+enum class ReminderChannel { kCall, kSms };
+std::string_view to_string(ReminderChannel c);  // "call" / "sms"
+Result<ReminderChannel> parse_reminder_channel(std::string_view text);
+
+struct Reminder {
+  ReminderId id = 0;
+  AppointmentId appointment_id = 0;
+  TimePoint appointment_start{};  // the start this reminder is for (UTC)
+  CustomerId customer_id = 0;
+  ReminderState state = ReminderState::kPending;
+  ReminderChannel channel = ReminderChannel::kCall;
+  int attempts = 0;   // calls placed (or SMS sent) so far
+  TimePoint due_at{};  // pending: not to be dialled before this
+  std::string claimed_by;               // dialling: the worker holding the claim
+  std::optional<TimePoint> claimed_at;  // dialling: since when (the carrier is asked about calls since then)
+  std::optional<TimePoint> lease_until;  // dialling: the claim is the holder's until then
+  std::string call_sid;  // the latest call's (or SMS's) SID; empty before the first
+  // Why it is skipped, dropped or failed ("opted_out", "invalid_number", ...),
+  // or how it ended when done ("answered", "voicemail", "sms_sent").
+  std::string reason;
+  std::string detail;  // a human-readable detail (a carrier's error message), may be empty
+  TimePoint created_at{};
+  TimePoint updated_at{};
+
+  friend bool operator==(const Reminder&, const Reminder&) = default;
+};
+
 // Each returns the first problem found, naming the field and the value.
 Status validate(const Customer& c);
 Status validate(const Vehicle& v);
 Status validate(const Appointment& a);
 Status validate(const CallLog& c);
+Status validate(const Reminder& r);
 
 }  // namespace autovoice

@@ -68,6 +68,10 @@ struct FireClaim {
 class WorkerLock {
  public:
   virtual ~WorkerLock() = default;
+  // True when no other worker can be running on this database while the
+  // lock is held (SQLite: one worker per file), so any claim not made by
+  // this process is known to be dead.
+  virtual bool exclusive() const = 0;
 };
 
 // How a status callback changed the call log (Store::apply_call_status).
@@ -88,6 +92,70 @@ struct CallLogCounts {
 struct CallLogQuery {
   std::optional<CustomerId> customer_id;
   std::optional<AppointmentId> appointment_id;
+  Page page;
+};
+
+// --- reminders (see Reminder in domain/types.h) ---------------------------------
+
+// What a sweep decided for one appointment (Store::plan_reminders).
+struct ReminderPlan {
+  AppointmentId appointment_id = 0;
+  TimePoint appointment_start{};
+  CustomerId customer_id = 0;
+  ReminderState state = ReminderState::kPending;  // kPending (from due_at) or kSkipped (reason says why)
+  TimePoint due_at{};
+  std::string reason;  // kSkipped: why ("opted_out", "invalid_number", ...)
+  std::string detail;
+};
+
+struct PlannedReminder {
+  Reminder reminder;     // the row as it now is
+  bool written = false;  // false: a reminder beyond "skipped" already existed; it is returned unchanged
+};
+
+// A reminder claimed for dialling, with its appointment and customer as they
+// are stored at the moment of the claim (re-read in the claim's transaction).
+struct ReminderClaim {
+  Reminder reminder;
+  Appointment appointment;
+  Customer customer;
+};
+
+// The attempt a claim led to (Store::record_reminder_attempt): a call the
+// carrier accepted (next = kCalling), or an SMS it queued (next = kDone).
+struct ReminderAttempt {
+  ReminderId id = 0;
+  std::string worker;  // must hold the claim
+  CallLog log;         // the call log row to write: call_sid, direction, status, intent, from, to, ...
+  ReminderState next = ReminderState::kCalling;
+  std::string reason;  // kept on the reminder (e.g. "sms_sent")
+};
+
+// A compare-and-set move of one reminder (Store::transition_reminder).
+struct ReminderTransition {
+  ReminderId id = 0;
+  ReminderState from = ReminderState::kDialling;  // the state it must be in
+  std::string worker;    // from kDialling: the claim must be this worker's
+  std::string call_sid;  // from kCalling: it must be waiting on this call
+  ReminderState to = ReminderState::kPending;
+  std::optional<ReminderChannel> channel;  // set: the channel changes (SMS fallback)
+  TimePoint due_at{};  // to kPending: when it is next due
+  std::string reason;
+  std::string detail;
+};
+
+// A reminder waiting on its call, with the call's log (unset when no row has
+// that SID, which should not happen).
+struct AwaitedCall {
+  Reminder reminder;
+  std::optional<CallLog> call;
+};
+
+struct ReminderQuery {
+  std::optional<ReminderState> state;
+  std::optional<AppointmentId> appointment_id;
+  std::optional<TimePoint> from;  // appointment_start >= from
+  std::optional<TimePoint> to;    // appointment_start < to
   Page page;
 };
 
@@ -176,6 +244,58 @@ class Store {
   // kInvalidArgument for an empty call_sid.
   virtual Result<CallStatusApplied> apply_call_status(const CallStatusUpdate& u, TimePoint now) = 0;
   virtual Result<CallLogCounts> call_log_counts() = 0;
+
+  // --- reminders ----------------------------------------------------------------------
+  // Records a sweep's decisions, all in one transaction (all or nothing;
+  // kInvalidArgument naming the field for a bad plan, kNotFound for an
+  // unknown appointment). Per (appointment_id, appointment_start): no row ->
+  // inserted (attempts 0, channel call); a kSkipped row -> takes the plan
+  // (decided again); any other row -> left as it is (written = false). The
+  // appointment's other pending or skipped reminders, for another start
+  // time, are dropped with reason "rescheduled". Results follow `plans`' order.
+  virtual Result<std::vector<PlannedReminder>> plan_reminders(std::span<const ReminderPlan> plans,
+                                                              TimePoint now) = 0;
+  // Pending and skipped reminders whose appointment is no longer CONFIRMED
+  // (reason "appointment_cancelled", or "appointment_" + the status in lower
+  // case) or starts at another time ("rescheduled") become kDropped. Returns
+  // them, ordered by id.
+  virtual Result<std::vector<Reminder>> drop_stale_reminders(TimePoint now) = 0;
+  // Claims up to `limit` (1..1000) pending reminders with due_at <= now,
+  // earliest due first (then id), for `worker`: kDialling, claimed_at = now,
+  // lease_until = now + lease. Never two of one customer at once: a reminder
+  // whose customer has another one dialling is left for later. Several
+  // workers claim disjoint reminders. The appointment and customer are read
+  // in the same transaction.
+  virtual Result<std::vector<ReminderClaim>> claim_due_reminders(std::string_view worker, TimePoint now,
+                                                                  std::chrono::seconds lease, int limit) = 0;
+  // Takes over claims whose holder is gone: kDialling reminders of another
+  // worker whose lease has ended (lease_until <= now), and, when
+  // `claimed_before` is set, any kDialling reminder (of any worker, `worker`
+  // included) claimed at or before it — for a caller that knows no other
+  // worker is alive. They pass to `worker` with lease_until = now + lease;
+  // claimed_at is kept (the carrier is asked about calls since then).
+  virtual Result<std::vector<ReminderClaim>> take_over_stale_claims(std::string_view worker, TimePoint now,
+                                                                    std::chrono::seconds lease,
+                                                                    std::optional<TimePoint> claimed_before) = 0;
+  // The claim led to a call (or an SMS): in one transaction the reminder
+  // moves to `next` with call_sid = log.call_sid, attempts + 1 and its claim
+  // cleared, and the log row is written — inserted, or, when a status
+  // callback made the row first, given the log's customer, appointment,
+  // intent, direction, from and to while its status and times are kept.
+  // kConflict when `worker` does not hold the claim (nothing written).
+  virtual Result<Reminder> record_reminder_attempt(const ReminderAttempt& attempt, TimePoint now) = 0;
+  // Moves a reminder only if it is as `t` expects (state, claim holder,
+  // call); kConflict otherwise, kNotFound if absent. Moving to kPending sets
+  // due_at; leaving kDialling clears the claim. reason and detail replace
+  // the reminder's.
+  virtual Result<Reminder> transition_reminder(const ReminderTransition& t, TimePoint now) = 0;
+  // kCalling reminders whose call has ended (its log has a final status), or
+  // that have waited since at or before `waiting_since` (updated_at), oldest
+  // first, at most `limit` (1..1000).
+  virtual Result<std::vector<AwaitedCall>> calls_to_follow_up(TimePoint waiting_since, int limit) = 0;
+  virtual Result<Reminder> reminder(ReminderId id) = 0;  // kNotFound
+  // Ordered by appointment_start, then id.
+  virtual Result<std::vector<Reminder>> list_reminders(const ReminderQuery& q) = 0;
 
   // --- scheduled job fires -----------------------------------------------------------
   // One row per (job, fire_time) makes each fire run on exactly one worker,

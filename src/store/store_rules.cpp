@@ -1,5 +1,7 @@
 #include "store/store_rules.h"
 
+#include <cctype>
+
 namespace autovoice::store_rules {
 
 namespace {
@@ -133,6 +135,96 @@ Error fire_conflict(std::string_view job, TimePoint fire_time, std::string_view 
         " is held by worker " + in_quotes(row->worker) + " until " + format_utc(row->lease_until);
   }
   return Error::conflict(message + ", not by worker " + in_quotes(worker));
+}
+
+// --- reminders -----------------------------------------------------------------------
+
+Status check_plan(const ReminderPlan& plan) {
+  if (plan.appointment_id <= 0) {
+    return Error::invalid("appointment_id", "appointment_id must be positive");
+  }
+  if (plan.customer_id <= 0) return Error::invalid("customer_id", "customer_id must be positive");
+  if (plan.state != ReminderState::kPending && plan.state != ReminderState::kSkipped) {
+    return Error::invalid("state", "a plan's state must be pending or skipped, not " +
+                                       std::string(to_string(plan.state)));
+  }
+  if (plan.state == ReminderState::kSkipped && plan.reason.empty()) {
+    return Error::invalid("reason", "a skipped reminder needs a reason");
+  }
+  Reminder r;
+  r.appointment_id = plan.appointment_id;
+  r.customer_id = plan.customer_id;
+  r.reason = plan.reason;
+  r.detail = plan.detail;
+  return validate(r);
+}
+
+Status check_batch_limit(int limit) {
+  if (limit < 1 || limit > kMaxReminderBatch) {
+    return Error::invalid("limit", "limit " + std::to_string(limit) + " is not between 1 and " +
+                                       std::to_string(kMaxReminderBatch));
+  }
+  return ok_status();
+}
+
+Error reminder_missing(ReminderId id) {
+  return Error::not_found("reminder " + std::to_string(id) + " does not exist");
+}
+
+Status check_transition(const ReminderTransition& t) {
+  if (t.to == ReminderState::kDialling) {
+    return Error::invalid("to", "a reminder becomes dialling only by being claimed");
+  }
+  if (t.from == ReminderState::kDialling && t.worker.empty()) {
+    return Error::invalid("worker", "moving a dialling reminder needs the claim holder");
+  }
+  if (t.from == ReminderState::kCalling && t.call_sid.empty()) {
+    return Error::invalid("call_sid", "moving a calling reminder needs its call's SID");
+  }
+  Reminder r;
+  r.appointment_id = 1;
+  r.customer_id = 1;
+  r.reason = t.reason;
+  r.detail = t.detail;
+  return validate(r);
+}
+
+Status check_transition_against(const ReminderTransition& t, const Reminder& stored) {
+  const std::string which = "reminder " + std::to_string(stored.id);
+  if (stored.state != t.from) {
+    return Error::conflict(which + " is " + std::string(to_string(stored.state)) + ", not " +
+                           std::string(to_string(t.from)));
+  }
+  if (t.from == ReminderState::kDialling && stored.claimed_by != t.worker) {
+    return Error::conflict(which + " is claimed by " + stored.claimed_by + ", not " + t.worker);
+  }
+  if (t.from == ReminderState::kCalling && stored.call_sid != t.call_sid) {
+    return Error::conflict(which + " waits on call " + stored.call_sid + ", not " + t.call_sid);
+  }
+  return ok_status();
+}
+
+Status check_claim_holder(const Reminder& stored, std::string_view worker, std::string_view what) {
+  if (stored.state != ReminderState::kDialling || stored.claimed_by != worker) {
+    return Error::conflict("cannot " + std::string(what) + ": reminder " + std::to_string(stored.id) +
+                           " is " + std::string(to_string(stored.state)) +
+                           (stored.claimed_by.empty() ? std::string() : " by " + stored.claimed_by) +
+                           ", not claimed by " + std::string(worker));
+  }
+  return ok_status();
+}
+
+std::optional<std::string> stale_reason(const Appointment& appointment, TimePoint reminder_start) {
+  if (appointment.status == AppointmentStatus::kCancelled) return std::string("appointment_cancelled");
+  if (appointment.status != AppointmentStatus::kConfirmed) {
+    std::string reason = "appointment_";
+    for (char c : to_string(appointment.status)) {
+      reason += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return reason;
+  }
+  if (appointment.start != reminder_start) return std::string("rescheduled");
+  return std::nullopt;
 }
 
 }  // namespace autovoice::store_rules

@@ -68,4 +68,23 @@ FireClaim claim_from(const StoredFire& row, std::string_view worker);
 Error fire_conflict(std::string_view job, TimePoint fire_time, std::string_view worker,
                     const std::optional<StoredFire>& row);
 
+// --- reminders -----------------------------------------------------------------------
+inline constexpr int kMaxReminderBatch = 1000;
+// A plan's own fields: ids positive, state kPending or kSkipped, reason and
+// detail within bounds. kInvalidArgument naming the field.
+Status check_plan(const ReminderPlan& plan);
+// limit 1..kMaxReminderBatch; else kInvalidArgument on field limit.
+Status check_batch_limit(int limit);
+Error reminder_missing(ReminderId id);
+// A transition's own fields: to is not kDialling, worker set when from is
+// kDialling, call_sid set when from is kCalling.
+Status check_transition(const ReminderTransition& t);
+// kConflict when the stored reminder is not as `t` expects; ok otherwise.
+Status check_transition_against(const ReminderTransition& t, const Reminder& stored);
+// kConflict unless `stored` is dialling and claimed by `worker`.
+Status check_claim_holder(const Reminder& stored, std::string_view worker, std::string_view what);
+// Why a pending or skipped reminder for `reminder_start` is dropped, given its
+// appointment as stored now; nullopt when it still stands.
+std::optional<std::string> stale_reason(const Appointment& appointment, TimePoint reminder_start);
+
 }  // namespace autovoice::store_rules

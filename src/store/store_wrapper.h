@@ -75,6 +75,35 @@ class StoreWrapper : public Store {
     return target_.apply_call_status(u, now);
   }
   Result<CallLogCounts> call_log_counts() override { return target_.call_log_counts(); }
+  Result<std::vector<PlannedReminder>> plan_reminders(std::span<const ReminderPlan> plans,
+                                                      TimePoint now) override {
+    return target_.plan_reminders(plans, now);
+  }
+  Result<std::vector<Reminder>> drop_stale_reminders(TimePoint now) override {
+    return target_.drop_stale_reminders(now);
+  }
+  Result<std::vector<ReminderClaim>> claim_due_reminders(std::string_view worker, TimePoint now,
+                                                         std::chrono::seconds lease, int limit) override {
+    return target_.claim_due_reminders(worker, now, lease, limit);
+  }
+  Result<std::vector<ReminderClaim>> take_over_stale_claims(std::string_view worker, TimePoint now,
+                                                            std::chrono::seconds lease,
+                                                            std::optional<TimePoint> claimed_before) override {
+    return target_.take_over_stale_claims(worker, now, lease, claimed_before);
+  }
+  Result<Reminder> record_reminder_attempt(const ReminderAttempt& attempt, TimePoint now) override {
+    return target_.record_reminder_attempt(attempt, now);
+  }
+  Result<Reminder> transition_reminder(const ReminderTransition& t, TimePoint now) override {
+    return target_.transition_reminder(t, now);
+  }
+  Result<std::vector<AwaitedCall>> calls_to_follow_up(TimePoint waiting_since, int limit) override {
+    return target_.calls_to_follow_up(waiting_since, limit);
+  }
+  Result<Reminder> reminder(ReminderId id) override { return target_.reminder(id); }
+  Result<std::vector<Reminder>> list_reminders(const ReminderQuery& q) override {
+    return target_.list_reminders(q);
+  }
   Result<std::optional<TimePoint>> last_finished_fire(std::string_view job) override {
     return target_.last_finished_fire(job);
   }

@@ -374,7 +374,10 @@ std::optional<StoredFire> load_fire(pqxx::transaction_base& tx, std::string_view
 
 // PostgreSQL shares fires out through claim_fire, so a worker holds nothing
 // (and costs no connection).
-class SharedWorkerLock final : public WorkerLock {};
+class SharedWorkerLock final : public WorkerLock {
+ public:
+  bool exclusive() const override { return false; }
+};
 
 // Builds "... $1 ... $2" with the parameters beside it, for the list queries
 // whose filters vary.

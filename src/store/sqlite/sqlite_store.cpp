@@ -329,6 +329,41 @@ Result<StoredCallStatus> read_call_status(const Query& q) {
   return StoredCallStatus{std::move(*log), q.optional_int32(18)};
 }
 
+constexpr ReminderState kReminderStates[] = {
+    ReminderState::kPending, ReminderState::kDialling, ReminderState::kCalling, ReminderState::kDone,
+    ReminderState::kFailed,  ReminderState::kSkipped,  ReminderState::kDropped};
+constexpr ReminderChannel kReminderChannels[] = {ReminderChannel::kCall, ReminderChannel::kSms};
+
+constexpr std::string_view kReminderColumns =
+    "id, appointment_id, appointment_start, customer_id, state, channel, attempts, due_at, "
+    "claimed_by, claimed_at, lease_until, call_sid, reason, detail, created_at, updated_at";
+
+Result<Reminder> read_reminder(const Query& q) {
+  Reminder r;
+  r.id = q.int64(0);
+  r.appointment_id = q.int64(1);
+  r.appointment_start = q.time(2);
+  r.customer_id = q.int64(3);
+  auto state = stored_enum<ReminderState>(q, 4, kReminderStates);
+  auto channel = stored_enum<ReminderChannel>(q, 5, kReminderChannels);
+  if (!state || !channel) {
+    return Error::internal("reminder " + std::to_string(r.id) + " has an unknown stored state or channel");
+  }
+  r.state = *state;
+  r.channel = *channel;
+  r.attempts = q.int32(6);
+  r.due_at = q.time(7);
+  r.claimed_by = q.text(8);
+  r.claimed_at = q.optional_time(9);
+  r.lease_until = q.optional_time(10);
+  r.call_sid = q.text(11);
+  r.reason = q.text(12);
+  r.detail = q.text(13);
+  r.created_at = q.time(14);
+  r.updated_at = q.time(15);
+  return r;
+}
+
 // The unknown CallSid's row and the update of a known one: every column a
 // status callback writes.
 constexpr std::string_view kInsertCallStatusSql =
@@ -430,6 +465,7 @@ class FileDescriptor {
 class FileWorkerLock final : public WorkerLock {
  public:
   explicit FileWorkerLock(FileDescriptor file) : file_(std::move(file)) {}
+  bool exclusive() const override { return true; }
   ~FileWorkerLock() override {
     // Leaves no stale id behind. A failure is harmless: the next holder
     // overwrites the id, and closing the file releases the lock regardless.
@@ -441,7 +477,10 @@ class FileWorkerLock final : public WorkerLock {
 };
 
 // An in-memory database belongs to one Store, so it has no other worker to refuse.
-class InMemoryWorkerLock final : public WorkerLock {};
+class InMemoryWorkerLock final : public WorkerLock {
+ public:
+  bool exclusive() const override { return false; }
+};
 
 std::string errno_text(int error) { return std::strerror(error); }
 
@@ -1102,6 +1141,291 @@ class SqliteStore final : public Store {
     });
   }
 
+  // --- reminders ------------------------------------------------------------------------
+
+  Result<std::vector<PlannedReminder>> plan_reminders(std::span<const ReminderPlan> plans,
+                                                      TimePoint now) override {
+    return serialized([&]() -> Result<std::vector<PlannedReminder>> {
+      for (const ReminderPlan& plan : plans) {
+        if (auto s = check_plan(plan); !s) return std::move(s).error();
+      }
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return std::move(s).error();
+      std::vector<PlannedReminder> out;
+      out.reserve(plans.size());
+      for (const ReminderPlan& plan : plans) {
+        if (auto s = require_appointment(plan.appointment_id); !s) return std::move(s).error();
+        auto drop = query(
+            "UPDATE reminders SET state = 'dropped', reason = 'rescheduled', detail = '', "
+            "updated_at = ? WHERE appointment_id = ? AND appointment_start <> ? "
+            "AND state IN ('pending', 'skipped')");
+        if (!drop) return std::move(drop).error();
+        drop->bind(now).bind(plan.appointment_id).bind(plan.appointment_start);
+        if (auto s = drop->run("drop a moved appointment's reminders"); !s) return std::move(s).error();
+        auto upsert = query(
+            "INSERT INTO reminders (appointment_id, appointment_start, customer_id, state, due_at, "
+            "reason, detail, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (appointment_id, appointment_start) DO UPDATE SET "
+            "customer_id = excluded.customer_id, state = excluded.state, due_at = excluded.due_at, "
+            "reason = excluded.reason, detail = excluded.detail, updated_at = excluded.updated_at "
+            "WHERE reminders.state = 'skipped'");
+        if (!upsert) return std::move(upsert).error();
+        upsert->bind(plan.appointment_id)
+            .bind(plan.appointment_start)
+            .bind(plan.customer_id)
+            .bind(to_string(plan.state))
+            .bind(plan.due_at)
+            .bind(plan.reason)
+            .bind(plan.detail)
+            .bind(now)
+            .bind(now);
+        if (auto s = upsert->run("plan a reminder"); !s) return std::move(s).error();
+        const bool written = sqlite3_changes(db_) > 0;
+        auto row = query(select_from(kReminderColumns, "reminders",
+                                     "WHERE appointment_id = ? AND appointment_start = ?"));
+        if (!row) return std::move(row).error();
+        row->bind(plan.appointment_id).bind(plan.appointment_start);
+        auto stored = single<Reminder>(*row, read_reminder, "read a planned reminder",
+                                       Error::internal("a planned reminder vanished"));
+        if (!stored) return std::move(stored).error();
+        out.push_back(PlannedReminder{std::move(*stored), written});
+      }
+      if (auto s = tx.commit(); !s) return std::move(s).error();
+      return out;
+    });
+  }
+
+  Result<std::vector<Reminder>> drop_stale_reminders(TimePoint now) override {
+    return serialized([&]() -> Result<std::vector<Reminder>> {
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return std::move(s).error();
+      auto q = query(
+          "SELECT r.id, a.status, a.start_at FROM reminders r JOIN appointments a "
+          "ON a.id = r.appointment_id WHERE r.state IN ('pending', 'skipped') "
+          "AND (a.status <> 'CONFIRMED' OR a.start_at <> r.appointment_start) ORDER BY r.id");
+      if (!q) return std::move(q).error();
+      struct Stale {
+        ReminderId id;
+        std::string reason;
+      };
+      std::vector<Stale> stale;
+      while (true) {
+        auto row = q->step("find stale reminders");
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        Appointment a;
+        auto status = stored_enum<AppointmentStatus>(*q, 1, kAppointmentStatuses);
+        if (!status) return Error::internal("an appointment has an unknown stored status");
+        a.status = *status;
+        a.start = q->time(2);
+        // The query chose rows whose appointment differs; force "rescheduled"
+        // when only the start differs by comparing against a start it cannot have.
+        stale.push_back(Stale{q->int64(0), stale_reason(a, a.start).value_or("rescheduled")});
+      }
+      std::vector<Reminder> out;
+      for (const Stale& s : stale) {
+        auto r = set_reminder_fields(s.id, ReminderState::kDropped, std::nullopt, std::nullopt, s.reason, "",
+                                     now);
+        if (!r) return std::move(r).error();
+        out.push_back(std::move(*r));
+      }
+      if (auto s = tx.commit(); !s) return std::move(s).error();
+      return out;
+    });
+  }
+
+  Result<std::vector<ReminderClaim>> claim_due_reminders(std::string_view worker, TimePoint now,
+                                                         std::chrono::seconds lease, int limit) override {
+    return serialized([&]() -> Result<std::vector<ReminderClaim>> {
+      if (auto s = require_name("worker", worker); !s) return std::move(s).error();
+      if (auto s = check_lease(lease); !s) return std::move(s).error();
+      if (auto s = check_batch_limit(limit); !s) return std::move(s).error();
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return std::move(s).error();
+      // Twice the limit is read so that a customer's second reminder, left
+      // for later, does not shorten the batch much.
+      auto q = query(select_from(
+          kReminderColumns, "reminders r",
+          "WHERE state = 'pending' AND due_at <= ? AND NOT EXISTS (SELECT 1 FROM reminders d "
+          "WHERE d.customer_id = r.customer_id AND d.state = 'dialling') "
+          "ORDER BY due_at, id LIMIT ?"));
+      if (!q) return std::move(q).error();
+      q->bind(now).bind(limit * 2);
+      auto due = collect<Reminder>(*q, read_reminder, "find due reminders");
+      if (!due) return std::move(due).error();
+      std::vector<ReminderClaim> out;
+      std::vector<CustomerId> customers;
+      for (Reminder& r : *due) {
+        if (static_cast<int>(out.size()) == limit) break;
+        if (std::find(customers.begin(), customers.end(), r.customer_id) != customers.end()) continue;
+        customers.push_back(r.customer_id);
+        auto claim = claim_reminder(r.id, worker, now, now + lease, true);
+        if (!claim) return std::move(claim).error();
+        out.push_back(std::move(*claim));
+      }
+      if (auto s = tx.commit(); !s) return std::move(s).error();
+      return out;
+    });
+  }
+
+  Result<std::vector<ReminderClaim>> take_over_stale_claims(std::string_view worker, TimePoint now,
+                                                            std::chrono::seconds lease,
+                                                            std::optional<TimePoint> claimed_before) override {
+    return serialized([&]() -> Result<std::vector<ReminderClaim>> {
+      if (auto s = require_name("worker", worker); !s) return std::move(s).error();
+      if (auto s = check_lease(lease); !s) return std::move(s).error();
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return std::move(s).error();
+      auto q = query(select_from(kReminderColumns, "reminders",
+                                 "WHERE state = 'dialling' AND ((claimed_by <> ? AND lease_until <= ?) "
+                                 "OR claimed_at <= ?) ORDER BY claimed_at, id"));
+      if (!q) return std::move(q).error();
+      // Without claimed_before the second condition must never hold.
+      const TimePoint before = claimed_before.value_or(TimePoint{} - std::chrono::seconds{1});
+      q->bind(worker).bind(now).bind(before);
+      auto stale = collect<Reminder>(*q, read_reminder, "find stale claims");
+      if (!stale) return std::move(stale).error();
+      std::vector<ReminderClaim> out;
+      for (const Reminder& r : *stale) {
+        auto claim = claim_reminder(r.id, worker, now, now + lease, false);
+        if (!claim) return std::move(claim).error();
+        out.push_back(std::move(*claim));
+      }
+      if (auto s = tx.commit(); !s) return std::move(s).error();
+      return out;
+    });
+  }
+
+  Result<Reminder> record_reminder_attempt(const ReminderAttempt& attempt, TimePoint now) override {
+    return serialized([&]() -> Result<Reminder> {
+      if (auto s = require_name("worker", attempt.worker); !s) return std::move(s).error();
+      if (auto s = validate(attempt.log); !s) return std::move(s).error();
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return std::move(s).error();
+      auto stored = load_reminder(attempt.id);
+      if (!stored) return std::move(stored).error();
+      if (auto s = check_claim_holder(*stored, attempt.worker, "record the attempt"); !s) {
+        return std::move(s).error();
+      }
+      const CallLog& c = attempt.log;
+      auto log = query(
+          "INSERT INTO call_logs (call_sid, customer_id, appointment_id, direction, status, "
+          "intent, from_number, to_number, started_at, ended_at, duration_seconds, answered_by, "
+          "outcome, error_code, error_message, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (call_sid) DO UPDATE SET customer_id = excluded.customer_id, "
+          "appointment_id = excluded.appointment_id, intent = excluded.intent, "
+          "direction = excluded.direction, from_number = excluded.from_number, "
+          "to_number = excluded.to_number, updated_at = excluded.updated_at");
+      if (!log) return std::move(log).error();
+      log->bind(c.call_sid)
+          .bind(c.customer_id)
+          .bind(c.appointment_id)
+          .bind(to_string(c.direction))
+          .bind(to_string(c.status))
+          .bind(c.intent)
+          .bind(c.from)
+          .bind(c.to)
+          .bind(c.started_at)
+          .bind(c.ended_at)
+          .bind(c.duration_seconds)
+          .bind(c.answered_by)
+          .bind(c.outcome)
+          .bind(c.error_code)
+          .bind(c.error_message)
+          .bind(now)
+          .bind(now);
+      if (auto s = log->run("log the reminder's call"); !s) return std::move(s).error();
+      auto q = query(
+          "UPDATE reminders SET state = ?, call_sid = ?, attempts = attempts + 1, claimed_by = '', "
+          "claimed_at = NULL, lease_until = NULL, reason = ?, detail = '', updated_at = ? WHERE id = ?");
+      if (!q) return std::move(q).error();
+      q->bind(to_string(attempt.next)).bind(c.call_sid).bind(attempt.reason).bind(now).bind(attempt.id);
+      if (auto s = q->run("record the reminder's attempt"); !s) return std::move(s).error();
+      auto out = load_reminder(attempt.id);
+      if (!out) return std::move(out).error();
+      if (auto s = tx.commit(); !s) return std::move(s).error();
+      return out;
+    });
+  }
+
+  Result<Reminder> transition_reminder(const ReminderTransition& t, TimePoint now) override {
+    return serialized([&]() -> Result<Reminder> {
+      if (auto s = check_transition(t); !s) return std::move(s).error();
+      Transaction tx(*this);
+      if (auto s = tx.begin(); !s) return std::move(s).error();
+      auto stored = load_reminder(t.id);
+      if (!stored) return std::move(stored).error();
+      if (auto s = check_transition_against(t, *stored); !s) return std::move(s).error();
+      std::optional<TimePoint> due;
+      if (t.to == ReminderState::kPending) due = t.due_at;
+      auto out = set_reminder_fields(t.id, t.to, t.channel, due, t.reason, t.detail, now);
+      if (!out) return std::move(out).error();
+      if (auto s = tx.commit(); !s) return std::move(s).error();
+      return out;
+    });
+  }
+
+  Result<std::vector<AwaitedCall>> calls_to_follow_up(TimePoint waiting_since, int limit) override {
+    return serialized([&]() -> Result<std::vector<AwaitedCall>> {
+      if (auto s = check_batch_limit(limit); !s) return std::move(s).error();
+      auto q = query(select_from(
+          kReminderColumns, "reminders r",
+          "WHERE state = 'calling' AND (updated_at <= ? OR EXISTS (SELECT 1 FROM call_logs c "
+          "WHERE c.call_sid = r.call_sid AND c.status IN ('completed', 'busy', 'no-answer', "
+          "'failed', 'canceled'))) ORDER BY updated_at, id LIMIT ?"));
+      if (!q) return std::move(q).error();
+      q->bind(waiting_since).bind(limit);
+      auto waiting = collect<Reminder>(*q, read_reminder, "find calls to follow up");
+      if (!waiting) return std::move(waiting).error();
+      std::vector<AwaitedCall> out;
+      out.reserve(waiting->size());
+      for (Reminder& r : *waiting) {
+        auto log = query(select_from(kCallLogColumns, "call_logs", "WHERE call_sid = ?"));
+        if (!log) return std::move(log).error();
+        log->bind(r.call_sid);
+        auto row = log->step("read a reminder's call");
+        if (!row) return std::move(row).error();
+        std::optional<CallLog> call;
+        if (*row) {
+          auto read = read_call_log(*log);
+          if (!read) return std::move(read).error();
+          call = std::move(*read);
+        }
+        out.push_back(AwaitedCall{std::move(r), std::move(call)});
+      }
+      return out;
+    });
+  }
+
+  Result<Reminder> reminder(ReminderId id) override {
+    return serialized([&]() -> Result<Reminder> { return load_reminder(id); });
+  }
+
+  Result<std::vector<Reminder>> list_reminders(const ReminderQuery& filter) override {
+    return serialized([&]() -> Result<std::vector<Reminder>> {
+      if (auto s = check_page(filter.page); !s) return std::move(s).error();
+      std::string where;
+      const auto add = [&where](std::string_view clause) {
+        where += where.empty() ? "WHERE " : " AND ";
+        where += clause;
+      };
+      if (filter.state) add("state = ?");
+      if (filter.appointment_id) add("appointment_id = ?");
+      if (filter.from) add("appointment_start >= ?");
+      if (filter.to) add("appointment_start < ?");
+      where += " ORDER BY appointment_start, id LIMIT ? OFFSET ?";
+      auto q = query(select_from(kReminderColumns, "reminders", where));
+      if (!q) return std::move(q).error();
+      if (filter.state) q->bind(to_string(*filter.state));
+      if (filter.appointment_id) q->bind(*filter.appointment_id);
+      if (filter.from) q->bind(*filter.from);
+      if (filter.to) q->bind(*filter.to);
+      q->bind(filter.page.limit).bind(filter.page.offset);
+      return collect<Reminder>(*q, read_reminder, "list reminders");
+    });
+  }
+
   // --- scheduled job fires ---------------------------------------------------------
 
   Result<std::optional<TimePoint>> last_finished_fire(std::string_view job) override {
@@ -1396,6 +1720,66 @@ class SqliteStore final : public Store {
   }
 
   // REQUIRES: mutex_ is held.
+  // REQUIRES: mutex_ is held.
+  Result<Reminder> load_reminder(ReminderId id) {
+    auto q = query(select_from(kReminderColumns, "reminders", "WHERE id = ?"));
+    if (!q) return std::move(q).error();
+    q->bind(id);
+    return single<Reminder>(*q, read_reminder, "read reminder", reminder_missing(id));
+  }
+
+  // Writes a reminder's state (clearing any claim), optionally its channel and
+  // due time, its reason and detail; returns the row.
+  // REQUIRES: mutex_ is held, inside a transaction.
+  Result<Reminder> set_reminder_fields(ReminderId id, ReminderState state, std::optional<ReminderChannel> channel,
+                                       std::optional<TimePoint> due_at, std::string_view reason,
+                                       std::string_view detail, TimePoint now) {
+    auto q = query(
+        "UPDATE reminders SET state = ?, channel = COALESCE(?, channel), due_at = COALESCE(?, due_at), "
+        "claimed_by = '', claimed_at = NULL, lease_until = NULL, reason = ?, detail = ?, updated_at = ? "
+        "WHERE id = ?");
+    if (!q) return std::move(q).error();
+    std::optional<std::string_view> channel_name;
+    if (channel) channel_name = to_string(*channel);
+    q->bind(to_string(state)).bind(channel_name).bind(due_at).bind(reason).bind(detail).bind(now).bind(id);
+    if (auto s = q->run("update reminder"); !s) return std::move(s).error();
+    return load_reminder(id);
+  }
+
+  // Gives reminder `id` to `worker` until `lease_until`; a new claim
+  // (`fresh`) also sets state dialling and claimed_at = now. Returns it with
+  // its appointment and customer.
+  // REQUIRES: mutex_ is held, inside a transaction.
+  Result<ReminderClaim> claim_reminder(ReminderId id, std::string_view worker, TimePoint now,
+                                       TimePoint lease_until, bool fresh) {
+    auto q = query(fresh ? "UPDATE reminders SET state = 'dialling', claimed_by = ?, claimed_at = ?, "
+                           "lease_until = ?, updated_at = ? WHERE id = ?"
+                         : "UPDATE reminders SET claimed_by = ?, claimed_at = COALESCE(claimed_at, ?), "
+                           "lease_until = ?, updated_at = ? WHERE id = ?");
+    if (!q) return std::move(q).error();
+    q->bind(worker).bind(now).bind(lease_until).bind(now).bind(id);
+    if (auto s = q->run("claim reminder"); !s) return std::move(s).error();
+    ReminderClaim claim;
+    auto r = load_reminder(id);
+    if (!r) return std::move(r).error();
+    claim.reminder = std::move(*r);
+    auto a = query(select_from(kAppointmentColumns, "appointments", "WHERE id = ?"));
+    if (!a) return std::move(a).error();
+    a->bind(claim.reminder.appointment_id);
+    auto appointment = single<Appointment>(*a, read_appointment, "read the claimed appointment",
+                                           appointment_missing(claim.reminder.appointment_id));
+    if (!appointment) return std::move(appointment).error();
+    claim.appointment = std::move(*appointment);
+    auto c = query(select_from(kCustomerColumns, "customers", "WHERE id = ?"));
+    if (!c) return std::move(c).error();
+    c->bind(claim.appointment.customer_id);
+    auto customer = single<Customer>(*c, read_customer, "read the claimed customer",
+                                     customer_missing(claim.appointment.customer_id));
+    if (!customer) return std::move(customer).error();
+    claim.customer = std::move(*customer);
+    return claim;
+  }
+
   Result<std::optional<StoredCallStatus>> load_call_status(std::string_view call_sid) {
     static const std::string sql =
         select_from(kCallStatusColumns, "call_logs", "WHERE call_sid = ?");
