@@ -73,6 +73,7 @@ int run(int argc, const char* const* argv, Context& ctx) {
   add_cron_commands(app, ctx);
   add_sandbox_commands(app, ctx);
   add_serve_commands(app, ctx);
+  add_remind_commands(app, ctx);
   try {
     app.parse(argc, argv);
     return kExitOk;

@@ -79,6 +79,7 @@ void add_record_commands(CLI::App& app, Context& ctx);  // customers, vehicles, 
 void add_cron_commands(CLI::App& app, Context& ctx);    // cron next
 void add_sandbox_commands(CLI::App& app, Context& ctx); // sandbox
 void add_serve_commands(CLI::App& app, Context& ctx);   // serve
+void add_remind_commands(CLI::App& app, Context& ctx);  // remind, worker
 
 // Parses argv and runs the chosen subcommand; returns the process exit code.
 int run(int argc, const char* const* argv, Context& ctx);

@@ -309,6 +309,49 @@ void add_calls(CLI::App& app, Context& ctx) {
   });
 }
 
+void add_reminders(CLI::App& app, Context& ctx) {
+  auto* reminders = app.add_subcommand("reminders", "The reminder job's record: one row per appointment and start time");
+  reminders->require_subcommand(1);
+  struct ListOptions {
+    std::string date, state;
+    std::optional<AppointmentId> appointment;
+    int limit = 100, offset = 0;
+    bool json = false;
+  };
+  auto list = std::make_shared<ListOptions>();
+  auto* list_cmd = reminders->add_subcommand("list", "List reminders, by appointment start");
+  list_cmd->add_option("--date", list->date, "Appointments on one local day in the shop's zone: today, tomorrow or YYYY-MM-DD");
+  list_cmd->add_option("--state", list->state,
+                       "Only this state: pending, dialling, calling, done, failed, skipped, dropped");
+  list_cmd->add_option("--appointment", list->appointment, "Only this appointment's reminders");
+  add_page_options(list_cmd, list->limit, list->offset);
+  list_cmd->add_flag("--json", list->json, "Print JSON");
+  list_cmd->callback([&ctx, list] {
+    ReminderQuery q;
+    if (!list->date.empty()) {
+      const Interval day = day_in_shop_zone(ctx, list->date);
+      q.from = day.begin;
+      q.to = day.end;
+    }
+    if (!list->state.empty()) q.state = value_or_fail(parse_reminder_state(list->state));
+    q.appointment_id = list->appointment;
+    q.page = page_of(list->limit, list->offset);
+    const auto rows = value_or_fail(ctx.store().list_reminders(q));
+    if (list->json) return print_json(ctx.out, to_json_array(rows));
+    const TimeZone* zone = shop_zone(ctx);
+    Table table({"ID", "APPT", "STARTS (" + zone->name() + ")", "STATE", "CHANNEL", "ATTEMPTS", "DUE", "REASON",
+                 "CALL SID"});
+    for (const auto& r : rows) {
+      table.add({std::to_string(r.id), std::to_string(r.appointment_id),
+                 date::format("%F %H:%M", date::zoned_seconds{zone, r.appointment_start}),
+                 std::string(to_string(r.state)), std::string(to_string(r.channel)), std::to_string(r.attempts),
+                 r.state == ReminderState::kPending ? date::format("%F %H:%M", date::zoned_seconds{zone, r.due_at}) : "",
+                 r.reason, r.call_sid});
+    }
+    table.print(ctx.out);
+  });
+}
+
 }  // namespace
 
 void add_record_commands(CLI::App& app, Context& ctx) {
@@ -316,6 +359,7 @@ void add_record_commands(CLI::App& app, Context& ctx) {
   add_vehicles(app, ctx);
   add_appointments(app, ctx);
   add_calls(app, ctx);
+  add_reminders(app, ctx);
 }
 
 }  // namespace autovoice::cli

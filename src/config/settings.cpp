@@ -13,6 +13,8 @@ namespace {
 constexpr int kMaxDaysBefore = 30;
 constexpr double kMaxCallsPerSecond = 1000.0;
 constexpr int kMaxAttempts = 10;
+constexpr int kMaxDialConcurrency = 256;
+constexpr int kMaxCarrierTimeoutSeconds = 120;
 constexpr int kMaxRetryDelayMinutes = 24 * 60;
 constexpr int kMaxMisfireGraceSeconds = 7 * 24 * 3600;
 constexpr int kMaxShutdownGraceSeconds = 3600;
@@ -257,7 +259,15 @@ Result<Settings> Settings::load(const Environment& env) {
     r.record(bad("CALLING_HOURS_END", s.calling_hours_end.str(),
                  "a time later than CALLING_HOURS_START (" + s.calling_hours_start.str() + ")"));
   }
-  r.number("CALLS_PER_SECOND", s.calls_per_second, 0.0, kMaxCallsPerSecond);
+  if (r.raw("CALLS_PER_SECOND") == "0") {
+    s.calls_per_second = 0;  // no limit
+  } else {
+    r.number("CALLS_PER_SECOND", s.calls_per_second, 0.0, kMaxCallsPerSecond);
+  }
+  r.integer("DIAL_CONCURRENCY", s.dial_concurrency, 1, kMaxDialConcurrency);
+  int carrier_timeout = static_cast<int>(s.carrier_timeout.count());
+  r.integer("CARRIER_TIMEOUT_SECONDS", carrier_timeout, 1, kMaxCarrierTimeoutSeconds);
+  s.carrier_timeout = std::chrono::seconds{carrier_timeout};
   r.integer("RETRY_MAX_ATTEMPTS", s.retry_max_attempts, 1, kMaxAttempts);
   int retry_minutes = static_cast<int>(s.retry_delay.count());
   r.integer("RETRY_DELAY_MINUTES", retry_minutes, 1, kMaxRetryDelayMinutes);
@@ -324,7 +334,9 @@ std::string Settings::describe() const {
   line("CALLING_HOURS_END", calling_hours_end.str());
   std::ostringstream cps;
   cps << calls_per_second;
-  line("CALLS_PER_SECOND", cps.str());
+  line("CALLS_PER_SECOND", calls_per_second > 0 ? cps.str() : "0 (no limit)");
+  line("DIAL_CONCURRENCY", std::to_string(dial_concurrency));
+  line("CARRIER_TIMEOUT_SECONDS", std::to_string(carrier_timeout.count()));
   line("RETRY_MAX_ATTEMPTS", std::to_string(retry_max_attempts));
   line("RETRY_DELAY_MINUTES", std::to_string(retry_delay.count()));
   line("SMS_FALLBACK", sms_fallback ? "true" : "false");

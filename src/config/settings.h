@@ -71,7 +71,9 @@ struct Settings {
   std::optional<PhoneNumber> your_test_number;  // set = call only this number
   LocalTimeOfDay calling_hours_start{8 * 60};
   LocalTimeOfDay calling_hours_end{21 * 60};
-  double calls_per_second = 1.0;
+  double calls_per_second = 1.0;  // 0 = no limit (the sandbox, benchmarks)
+  int dial_concurrency = 32;      // carrier requests in flight at once
+  std::chrono::seconds carrier_timeout{15};  // one carrier request, connecting included
   int retry_max_attempts = 2;  // attempts in all, the first call included
   std::chrono::minutes retry_delay{15};
   bool sms_fallback = false;

@@ -197,6 +197,7 @@ void Scheduler::run() {
   });
   while (!stop_.stop_requested()) {
     (void)tick();  // each event is logged where it happens
+    if (options_.between_ticks && !stop_.stop_requested()) options_.between_ticks(stop_.get_token());
     const auto due = next_due();
     // Sleep towards the due time in slices, re-reading the wall clock, so that a
     // clock step or a suspend is noticed within max_sleep.
@@ -211,6 +212,7 @@ void Scheduler::run() {
       wake_.wait_for(lock, wait, [this] { return stop_.stop_requested(); });
       if (due && clock_.now() >= *due) break;
       if (!due) break;  // no job can fire: re-check after max_sleep
+      if (options_.between_ticks) break;  // its work may be due: back to the loop
     }
   }
 }

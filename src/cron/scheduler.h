@@ -55,6 +55,10 @@ struct SchedulerOptions {
   std::chrono::milliseconds max_sleep{1000};
   // After a storage error the fire is tried again this much later.
   std::chrono::seconds retry_after_error{5};
+  // Called by run() on its thread after every tick, at least every max_sleep,
+  // for work that runs between fires (the reminder job's retries and
+  // deferred calls). It runs one at a time with the jobs, never beside them.
+  std::function<void(std::stop_token)> between_ticks;
 };
 
 // "host:pid", the default worker id.

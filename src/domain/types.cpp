@@ -265,4 +265,17 @@ Status validate(const Reminder& r) {
   return ok_status();
 }
 
+std::optional<std::string> reminder_stale_reason(const Appointment& appointment, TimePoint reminder_start) {
+  if (appointment.status == AppointmentStatus::kCancelled) return std::string("appointment_cancelled");
+  if (appointment.status != AppointmentStatus::kConfirmed) {
+    std::string reason = "appointment_";
+    for (char c : to_string(appointment.status)) {
+      reason += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return reason;
+  }
+  if (appointment.start != reminder_start) return std::string("rescheduled");
+  return std::nullopt;
+}
+
 }  // namespace autovoice

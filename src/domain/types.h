@@ -195,4 +195,10 @@ Status validate(const Appointment& a);
 Status validate(const CallLog& c);
 Status validate(const Reminder& r);
 
+// Why a reminder made for an appointment starting at `reminder_start` no
+// longer stands, given the appointment as stored now: "appointment_cancelled",
+// "appointment_" + another non-CONFIRMED status in lower case, or
+// "rescheduled" when it starts at another time; nullopt when it stands.
+std::optional<std::string> reminder_stale_reason(const Appointment& appointment, TimePoint reminder_start);
+
 }  // namespace autovoice

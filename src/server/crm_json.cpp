@@ -691,6 +691,24 @@ boost::json::object to_json(const CallLog& c) {
           {"updated_at", format_utc(c.updated_at)}};
 }
 
+boost::json::object to_json(const Reminder& r) {
+  return {{"id", r.id},
+          {"appointment_id", r.appointment_id},
+          {"appointment_start", format_utc(r.appointment_start)},
+          {"customer_id", r.customer_id},
+          {"state", to_string(r.state)},
+          {"channel", to_string(r.channel)},
+          {"attempts", r.attempts},
+          {"due_at", format_utc(r.due_at)},
+          {"claimed_by", r.claimed_by},
+          {"claimed_at", optional_time(r.claimed_at)},
+          {"call_sid", r.call_sid},
+          {"reason", r.reason},
+          {"detail", r.detail},
+          {"created_at", format_utc(r.created_at)},
+          {"updated_at", format_utc(r.updated_at)}};
+}
+
 // --- request bodies to records ------------------------------------------------------------
 
 Parsed<CustomerInput> customer_from_json(const boost::json::value& body, Mode mode,

@@ -56,6 +56,7 @@ boost::json::object to_json(const Appointment& a);
 // (customer_id, appointment_id, started_at, ended_at, duration_seconds,
 // error_code) as null.
 boost::json::object to_json(const CallLog& c);
+boost::json::object to_json(const Reminder& r);
 
 // --- request bodies to records ---------------------------------------------------------
 // kCreate (POST): every required member must be present; `base` is ignored and

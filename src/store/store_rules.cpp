@@ -1,6 +1,5 @@
 #include "store/store_rules.h"
 
-#include <cctype>
 
 namespace autovoice::store_rules {
 
@@ -215,16 +214,7 @@ Status check_claim_holder(const Reminder& stored, std::string_view worker, std::
 }
 
 std::optional<std::string> stale_reason(const Appointment& appointment, TimePoint reminder_start) {
-  if (appointment.status == AppointmentStatus::kCancelled) return std::string("appointment_cancelled");
-  if (appointment.status != AppointmentStatus::kConfirmed) {
-    std::string reason = "appointment_";
-    for (char c : to_string(appointment.status)) {
-      reason += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return reason;
-  }
-  if (appointment.start != reminder_start) return std::string("rescheduled");
-  return std::nullopt;
+  return reminder_stale_reason(appointment, reminder_start);
 }
 
 }  // namespace autovoice::store_rules
