@@ -81,6 +81,10 @@ void add_sandbox_commands(CLI::App& app, Context& ctx); // sandbox
 void add_serve_commands(CLI::App& app, Context& ctx);   // serve
 void add_remind_commands(CLI::App& app, Context& ctx);  // remind, worker
 
+// "today", "tomorrow" or YYYY-MM-DD, as a local day in the shop's zone
+// (SHOP_TIMEZONE); a bad date fails the command.
+Interval shop_day(Context& ctx, const std::string& text);
+
 // Parses argv and runs the chosen subcommand; returns the process exit code.
 int run(int argc, const char* const* argv, Context& ctx);
 

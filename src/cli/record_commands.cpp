@@ -354,6 +354,8 @@ void add_reminders(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
+Interval shop_day(Context& ctx, const std::string& text) { return day_in_shop_zone(ctx, text); }
+
 void add_record_commands(CLI::App& app, Context& ctx) {
   add_customers(app, ctx);
   add_vehicles(app, ctx);

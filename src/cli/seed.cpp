@@ -235,4 +235,53 @@ Result<BulkSeedReport> seed_bulk(Store& store, std::size_t appointments, int day
   return report;
 }
 
+Result<BulkSeedReport> seed_reminder_load(Store& store, std::size_t count, date::year_month_day day,
+                                          const TimeZone* zone, TimePoint now,
+                                          const std::function<void(std::size_t, std::size_t)>& progress) {
+  constexpr std::size_t kMaxCount = 1'000'000;
+  constexpr std::size_t kProgressEvery = 500;
+  constexpr int kSlots = 36;  // quarter hours from 09:00 to 17:45
+  if (count == 0 || count > kMaxCount) return Error::invalid("count", "count must be from 1 to 1000000");
+  const auto began = std::chrono::steady_clock::now();
+  const date::local_days local{day};
+  std::vector<Appointment> rows;
+  rows.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    Customer c;
+    c.first_name = kFirstNames[i % kFirstNames.size()];
+    c.last_name = kLastNames[(i / kFirstNames.size()) % kLastNames.size()];
+    auto phone = PhoneNumber::parse("+1212" + std::to_string(2'000'000 + i));
+    if (!phone) return std::move(phone).error();
+    c.phone = *phone;
+    auto stored = store.add_customer(c, now);
+    if (!stored) return std::move(stored).error();
+    Vehicle v;
+    v.customer_id = stored->id;
+    const Model& m = kModels[i % kModels.size()];
+    v.make = m.make;
+    v.model = m.model;
+    v.year = 2005 + static_cast<int>(i % 20);
+    auto sv = store.add_vehicle(v, now);
+    if (!sv) return std::move(sv).error();
+    Appointment a;
+    a.customer_id = stored->id;
+    a.vehicle_id = sv->id;
+    const auto slot = std::chrono::minutes{9 * 60 + 15 * static_cast<int>(i % kSlots)};
+    a.start = resolve_local(date::local_seconds{local} + slot, zone);
+    a.service_type = kServices[i % kServices.size()].name;
+    a.status = AppointmentStatus::kConfirmed;
+    rows.push_back(std::move(a));
+    if (progress && (i + 1) % kProgressEvery == 0 && i + 1 < count) progress(i + 1, count);
+  }
+  auto added = store.add_appointments(rows, now);
+  if (!added) return std::move(added).error();
+  if (progress) progress(count, count);
+  BulkSeedReport report;
+  report.customers = count;
+  report.appointments = *added;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  report.appointments_per_second = seconds > 0 ? static_cast<double>(*added) / seconds : 0;
+  return report;
+}
+
 }  // namespace autovoice

@@ -39,4 +39,12 @@ Result<BulkSeedReport> seed_bulk(Store& store, std::size_t appointments, int day
                                  unsigned seed,
                                  const std::function<void(std::size_t, std::size_t)>& progress = {});
 
+// Loads `count` customers (phone numbers +1 212 200-0000 upward, one each),
+// each with a vehicle and one CONFIRMED appointment on the local day `day` in
+// `zone`, spread over 09:00-17:45 in quarter hours: a reminder sweep's load.
+// `progress(done, total)` is called every 500 customers.
+Result<BulkSeedReport> seed_reminder_load(Store& store, std::size_t count, date::year_month_day day,
+                                          const TimeZone* zone, TimePoint now,
+                                          const std::function<void(std::size_t, std::size_t)>& progress = {});
+
 }  // namespace autovoice
