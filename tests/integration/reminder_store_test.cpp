@@ -69,7 +69,7 @@ TimePoint at(std::string_view utc) {
 
 const TimePoint kNow = at("2026-03-02T12:00:00Z");
 const TimePoint kStart = at("2026-03-03T15:00:00Z");  // the appointments' start
-const TimePoint kDue = kNow - 1h;                      // when their reminders are due
+const TimePoint kDue = kNow - 1h;                     // when their reminders are due
 constexpr std::chrono::seconds kLease{60};
 constexpr std::string_view kWorkerA = "host-a:1";
 constexpr std::string_view kWorkerB = "host-b:2";
@@ -761,10 +761,10 @@ TEST_P(ReminderStoreTest, RecordAttemptKeepsTheStatusAndTimesACallbackWroteFirst
   ASSERT_OK_AND_ASSIGN(applied, store_->apply_call_status(u, kNow + 3s));
   ASSERT_TRUE(applied.created);
 
-  ASSERT_OK_AND_ASSIGN(recorded,
-                       store_->record_reminder_attempt(
-                           call_attempt(r.id, kWorkerA, reminder_call("CA-fast", claims[0].appointment)),
-                           kNow + 5s));
+  ASSERT_OK_AND_ASSIGN(
+      recorded, store_->record_reminder_attempt(
+                    call_attempt(r.id, kWorkerA, reminder_call("CA-fast", claims[0].appointment)),
+                    kNow + 5s));
   EXPECT_EQ(recorded.call_sid, "CA-fast");
   ASSERT_OK_AND_ASSIGN(call, store_->call_log_by_sid("CA-fast"));
   EXPECT_EQ(call.id, applied.log.id);
@@ -1104,7 +1104,8 @@ TEST_P(ReminderStoreTest, DeletingAnAppointmentOrACustomerDeletesTheirReminders)
 // would have), claim in small batches until nothing is left; returns every
 // claim each got. Claims that fail are counted in *failures.
 std::vector<std::vector<ReminderClaim>> claim_until_none_left(const std::string& url, int workers,
-                                                              int limit, std::atomic<int>* failures) {
+                                                              int limit,
+                                                              std::atomic<int>* failures) {
   std::vector<std::vector<ReminderClaim>> got(static_cast<std::size_t>(workers));
   std::vector<std::unique_ptr<Store>> stores;
   for (int w = 0; w < workers; ++w) {
@@ -1141,7 +1142,8 @@ TEST_P(ReminderStoreTest, ConcurrentWorkersClaimEveryReminderExactlyOnce) {
   constexpr int kWorkers = 4;
   std::vector<ReminderPlan> plans;
   for (int n = 0; n < kCustomers; ++n) {
-    plans.push_back(pending_plan(add_appointment(add_owner(n)), kDue + std::chrono::seconds(n % 7)));
+    plans.push_back(
+        pending_plan(add_appointment(add_owner(n)), kDue + std::chrono::seconds(n % 7)));
   }
   ASSERT_OK_AND_ASSIGN(planned, store_->plan_reminders(plans, kNow));
   std::set<ReminderId> expected;

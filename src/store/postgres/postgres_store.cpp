@@ -1389,7 +1389,9 @@ Result<std::vector<Reminder>> PostgresStore::drop_stale_reminders(TimePoint now)
     for (const auto& row : stale) {
       Appointment a;
       auto status = parse_appointment_status(row[2].c_str());
-      if (!status) return corrupt("appointment of reminder", row[0].as<ReminderId>(), status.error());
+      if (!status) {
+        return corrupt("appointment of reminder", row[0].as<ReminderId>(), status.error());
+      }
       a.status = *status;
       a.start = time_from(row[3]);
       auto reason = stale_reason(a, time_from(row[1]));
