@@ -287,6 +287,72 @@ Result<CallLog> call_log_from(const pqxx::row& r) {
   return c;
 }
 
+// Reminder queries call the reminders table, or the rows a statement changed,
+// "r".
+constexpr std::string_view kReminderColumns =
+    "r.id, r.appointment_id, extract(epoch from r.appointment_start)::bigint, r.customer_id,"
+    " r.state, r.channel, r.attempts, extract(epoch from r.due_at)::bigint, r.claimed_by,"
+    " extract(epoch from r.claimed_at)::bigint, extract(epoch from r.lease_until)::bigint,"
+    " r.call_sid, r.reason, r.detail, extract(epoch from r.created_at)::bigint,"
+    " extract(epoch from r.updated_at)::bigint";
+constexpr pqxx::row::size_type kReminderColumnCount = 16;
+constexpr pqxx::row::size_type kAppointmentColumnCount = 10;
+constexpr pqxx::row::size_type kCustomerColumnCount = 9;
+constexpr pqxx::row::size_type kCallLogColumnCount = 18;
+
+Result<Reminder> reminder_from(const pqxx::row& r) {
+  Reminder m;
+  m.id = r[0].as<ReminderId>();
+  m.appointment_id = r[1].as<AppointmentId>();
+  m.appointment_start = time_from(r[2]);
+  m.customer_id = r[3].as<CustomerId>();
+  auto state = parse_reminder_state(r[4].c_str());
+  if (!state) return corrupt("reminder", m.id, state.error());
+  m.state = *state;
+  auto channel = parse_reminder_channel(r[5].c_str());
+  if (!channel) return corrupt("reminder", m.id, channel.error());
+  m.channel = *channel;
+  m.attempts = r[6].as<int>();
+  m.due_at = time_from(r[7]);
+  m.claimed_by = r[8].c_str();
+  m.claimed_at = optional_time_from(r[9]);
+  m.lease_until = optional_time_from(r[10]);
+  m.call_sid = r[11].c_str();
+  m.reason = r[12].c_str();
+  m.detail = r[13].c_str();
+  m.created_at = time_from(r[14]);
+  m.updated_at = time_from(r[15]);
+  return m;
+}
+
+// The tail of a claiming statement whose changed rows are the CTE "claimed":
+// each with its appointment and customer, read by the same statement (so in
+// the claim's transaction). Rows come as kReminderColumns, kAppointmentColumns,
+// kCustomerColumns (reminder_claim_from).
+std::string claimed_with_appointment_and_customer() {
+  return sql({" SELECT ", kReminderColumns, ", a.*, c.* FROM claimed r",
+              " CROSS JOIN LATERAL (SELECT ", kAppointmentColumns,
+              " FROM appointments WHERE id = r.appointment_id) a",
+              " CROSS JOIN LATERAL (SELECT ", kCustomerColumns,
+              " FROM customers WHERE id = a.customer_id) c"});
+}
+
+Result<ReminderClaim> reminder_claim_from(const pqxx::row& row) {
+  constexpr auto kAppointmentEnd = kReminderColumnCount + kAppointmentColumnCount;
+  ReminderClaim claim;
+  auto reminder = reminder_from(row);
+  if (!reminder) return std::move(reminder).error();
+  claim.reminder = *std::move(reminder);
+  auto appointment = appointment_from(row.slice(kReminderColumnCount, kAppointmentEnd));
+  if (!appointment) return std::move(appointment).error();
+  claim.appointment = *std::move(appointment);
+  auto customer =
+      customer_from(row.slice(kAppointmentEnd, kAppointmentEnd + kCustomerColumnCount));
+  if (!customer) return std::move(customer).error();
+  claim.customer = *std::move(customer);
+  return claim;
+}
+
 template <typename T>
 Result<std::vector<T>> rows_to(const pqxx::result& result, Result<T> (*convert)(const pqxx::row&)) {
   std::vector<T> out;
@@ -447,6 +513,21 @@ class PostgresStore final : public Store {
   Result<std::vector<CallLog>> list_call_logs(const CallLogQuery& q) override;
   Result<CallStatusApplied> apply_call_status(const CallStatusUpdate& u, TimePoint now) override;
   Result<CallLogCounts> call_log_counts() override;
+
+  Result<std::vector<PlannedReminder>> plan_reminders(std::span<const ReminderPlan> plans,
+                                                      TimePoint now) override;
+  Result<std::vector<Reminder>> drop_stale_reminders(TimePoint now) override;
+  Result<std::vector<ReminderClaim>> claim_due_reminders(std::string_view worker, TimePoint now,
+                                                         std::chrono::seconds lease,
+                                                         int limit) override;
+  Result<std::vector<ReminderClaim>> take_over_stale_claims(
+      std::string_view worker, TimePoint now, std::chrono::seconds lease,
+      std::optional<TimePoint> claimed_before) override;
+  Result<Reminder> record_reminder_attempt(const ReminderAttempt& attempt, TimePoint now) override;
+  Result<Reminder> transition_reminder(const ReminderTransition& t, TimePoint now) override;
+  Result<std::vector<AwaitedCall>> calls_to_follow_up(TimePoint waiting_since, int limit) override;
+  Result<Reminder> reminder(ReminderId id) override;
+  Result<std::vector<Reminder>> list_reminders(const ReminderQuery& q) override;
 
   Result<std::optional<TimePoint>> last_finished_fire(std::string_view job) override;
   Result<FireClaim> claim_fire(std::string_view job, TimePoint fire_time, std::string_view worker,
@@ -1152,6 +1233,416 @@ Result<CallLogCounts> PostgresStore::call_log_counts() {
       group.emplace_back(row[1].c_str(), row[2].as<std::int64_t>());
     }
     return counts;
+  });
+}
+
+// --- reminders ---------------------------------------------------------------------------
+
+// Plans are written in runs of distinct appointments, each run one statement
+// (drop the other starts' reminders, upsert the plans): within a run no two
+// plans touch the same rows, so the run does what writing its plans one by
+// one would. A plan for an appointment already in the run starts the next
+// run, which then sees the earlier one's rows.
+Result<std::vector<PlannedReminder>> PostgresStore::plan_reminders(
+    std::span<const ReminderPlan> plans, TimePoint now) {
+  for (const ReminderPlan& plan : plans) {
+    if (auto s = check_plan(plan); !s) return std::move(s).error();
+  }
+  if (plans.empty()) return std::vector<PlannedReminder>{};
+  struct Run {
+    std::size_t begin;
+    std::size_t end;
+  };
+  std::vector<Run> runs;
+  ArrayLiteral appointment_ids;
+  {
+    std::unordered_set<AppointmentId> in_run;
+    std::unordered_set<AppointmentId> all;
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      const AppointmentId id = plans[i].appointment_id;
+      if (in_run.contains(id) || i - begin == kBulkChunkRows) {
+        runs.push_back(Run{begin, i});
+        begin = i;
+        in_run.clear();
+      }
+      in_run.insert(id);
+      if (all.insert(id).second) appointment_ids.add_number(id);
+    }
+    runs.push_back(Run{begin, plans.size()});
+  }
+  const std::string appointments_array = appointment_ids.finish();
+
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<std::vector<PlannedReminder>> {
+    pqxx::work tx(lease.connection());
+    // FOR KEY SHARE (as the foreign key would) keeps every appointment until
+    // the plans are in, and names an unknown one before anything is written.
+    const auto found = tx.exec_params(
+        "SELECT id FROM appointments WHERE id = ANY($1::bigint[]) FOR KEY SHARE",
+        appointments_array);
+    std::unordered_set<AppointmentId> present;
+    present.reserve(found.size());
+    for (const auto& row : found) present.insert(row[0].as<AppointmentId>());
+    for (const ReminderPlan& plan : plans) {
+      if (!present.contains(plan.appointment_id)) return appointment_missing(plan.appointment_id);
+    }
+
+    std::vector<std::optional<PlannedReminder>> planned(plans.size());
+    for (const Run& run : runs) {
+      ArrayLiteral appointment;
+      ArrayLiteral start;
+      ArrayLiteral customer;
+      ArrayLiteral state;
+      ArrayLiteral due;
+      ArrayLiteral reason;
+      ArrayLiteral detail;
+      std::unordered_map<AppointmentId, std::size_t> position;  // appointment -> index in plans
+      position.reserve(run.end - run.begin);
+      for (std::size_t i = run.begin; i < run.end; ++i) {
+        const ReminderPlan& p = plans[i];
+        appointment.add_number(p.appointment_id);
+        start.add_number(epoch(p.appointment_start));
+        customer.add_number(p.customer_id);
+        state.add_text(to_string(p.state));
+        due.add_number(epoch(p.due_at));
+        reason.add_text(p.reason);
+        detail.add_text(p.detail);
+        position.emplace(p.appointment_id, i);
+      }
+      const std::string appointments = appointment.finish();
+      const std::string starts = start.finish();
+      // The upsert returns the rows it wrote: new ones, and skipped ones that
+      // take the plan. A row in any other state is left alone.
+      const auto written = tx.exec_params(
+          sql({"WITH p AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],"
+               "  $4::text[], $5::bigint[], $6::text[], $7::text[]) WITH ORDINALITY"
+               "  AS p(appointment_id, start_at, customer_id, state, due_at, reason, detail,"
+               "   position)),"
+               " dropped AS (UPDATE reminders r SET state = 'dropped', reason = 'rescheduled',"
+               "  detail = '', updated_at = to_timestamp($8::bigint) FROM p"
+               "  WHERE r.appointment_id = p.appointment_id"
+               "   AND r.appointment_start <> to_timestamp(p.start_at)"
+               "   AND r.state IN ('pending', 'skipped'))"
+               " INSERT INTO reminders AS r (appointment_id, appointment_start, customer_id, state,"
+               "  due_at, reason, detail, created_at, updated_at)"
+               " SELECT appointment_id, to_timestamp(start_at), customer_id, state,"
+               "  to_timestamp(due_at), reason, detail, to_timestamp($8::bigint),"
+               "  to_timestamp($8::bigint)"
+               " FROM p ORDER BY position"
+               " ON CONFLICT (appointment_id, appointment_start) DO UPDATE SET"
+               "  customer_id = excluded.customer_id, state = excluded.state,"
+               "  due_at = excluded.due_at, reason = excluded.reason, detail = excluded.detail,"
+               "  updated_at = excluded.updated_at"
+               " WHERE r.state = 'skipped'"
+               " RETURNING ",
+               kReminderColumns}),
+          appointments, starts, customer.finish(), state.finish(), due.finish(), reason.finish(),
+          detail.finish(), epoch(now));
+      for (const auto& row : written) {
+        auto r = reminder_from(row);
+        if (!r) return std::move(r).error();
+        planned[position.at(r->appointment_id)] = PlannedReminder{*std::move(r), true};
+      }
+      if (written.size() == run.end - run.begin) continue;
+      // The rows left alone, as they are (a new statement sees them even if
+      // another transaction made them while the upsert ran).
+      const auto kept = tx.exec_params(
+          sql({"SELECT ", kReminderColumns,
+               " FROM reminders r JOIN unnest($1::bigint[], $2::bigint[]) AS k(appointment_id,"
+               "  start_at) ON r.appointment_id = k.appointment_id"
+               "  AND r.appointment_start = to_timestamp(k.start_at)"}),
+          appointments, starts);
+      for (const auto& row : kept) {
+        auto r = reminder_from(row);
+        if (!r) return std::move(r).error();
+        auto& slot = planned[position.at(r->appointment_id)];
+        if (!slot) slot = PlannedReminder{*std::move(r), false};
+      }
+    }
+    std::vector<PlannedReminder> out;
+    out.reserve(plans.size());
+    for (auto& slot : planned) {
+      if (!slot) return Error::internal("plan_reminders: a planned reminder cannot be read");
+      out.push_back(*std::move(slot));
+    }
+    tx.commit();
+    return out;
+  });
+}
+
+Result<std::vector<Reminder>> PostgresStore::drop_stale_reminders(TimePoint now) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<std::vector<Reminder>> {
+    pqxx::work tx(lease.connection());
+    // Locked (waiting for a claim in progress, which takes the row out of
+    // pending), so a reminder is never both claimed and dropped. The reasons
+    // come from store_rules, as SQLite's do.
+    const auto stale = tx.exec_params(
+        "SELECT r.id, extract(epoch from r.appointment_start)::bigint, a.status,"
+        " extract(epoch from a.start_at)::bigint"
+        " FROM reminders r JOIN appointments a ON a.id = r.appointment_id"
+        " WHERE r.state IN ('pending', 'skipped')"
+        "  AND (a.status <> 'CONFIRMED' OR a.start_at <> r.appointment_start)"
+        " ORDER BY r.id FOR UPDATE OF r");
+    if (stale.empty()) return std::vector<Reminder>{};
+    ArrayLiteral ids;
+    ArrayLiteral reasons;
+    for (const auto& row : stale) {
+      Appointment a;
+      auto status = parse_appointment_status(row[2].c_str());
+      if (!status) {
+        return corrupt("appointment of reminder", row[0].as<ReminderId>(), status.error());
+      }
+      a.status = *status;
+      a.start = time_from(row[3]);
+      auto reason = stale_reason(a, time_from(row[1]));
+      if (!reason) continue;
+      ids.add_number(row[0].as<ReminderId>());
+      reasons.add_text(*reason);
+    }
+    const auto dropped = tx.exec_params(
+        sql({"UPDATE reminders r SET state = 'dropped', reason = u.reason, detail = '',"
+             " claimed_by = '', claimed_at = NULL, lease_until = NULL,"
+             " updated_at = to_timestamp($3::bigint)"
+             " FROM unnest($1::bigint[], $2::text[]) AS u(id, reason) WHERE r.id = u.id"
+             " RETURNING ",
+             kReminderColumns}),
+        ids.finish(), reasons.finish(), epoch(now));
+    auto out = rows_to<Reminder>(dropped, reminder_from);
+    if (!out) return out;
+    std::sort(out->begin(), out->end(),
+              [](const Reminder& x, const Reminder& y) { return x.id < y.id; });
+    tx.commit();
+    return out;
+  });
+}
+
+// Two statements in one transaction. The first locks candidate reminders and
+// their customers, skipping rows another worker has locked, so concurrent
+// workers take disjoint reminders and never two of one customer: a customer's
+// row stays locked by the claim that took one of their reminders until it
+// commits. The second, with a snapshot taken after those locks were granted,
+// re-checks "no reminder of this customer dialling" (a claim committed just
+// before our lock is visible to it), keeps each customer's earliest, and
+// claims them.
+Result<std::vector<ReminderClaim>> PostgresStore::claim_due_reminders(std::string_view worker,
+                                                                      TimePoint now,
+                                                                      std::chrono::seconds lease,
+                                                                      int limit) {
+  if (auto s = require_name("worker", worker); !s) return std::move(s).error();
+  if (auto s = check_lease(lease); !s) return std::move(s).error();
+  if (auto s = check_batch_limit(limit); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& conn) -> Result<std::vector<ReminderClaim>> {
+    pqxx::work tx(conn.connection());
+    // Twice the limit is locked so that a customer's second reminder, left
+    // for later, does not shorten the batch much.
+    const auto candidates = tx.exec_params(
+        "SELECT r.id FROM reminders r JOIN customers c ON c.id = r.customer_id"
+        " WHERE r.state = 'pending' AND r.due_at <= to_timestamp($1::bigint)"
+        "  AND NOT EXISTS (SELECT 1 FROM reminders d"
+        "   WHERE d.customer_id = r.customer_id AND d.state = 'dialling')"
+        " ORDER BY r.due_at, r.id LIMIT $2::integer"
+        " FOR UPDATE OF r SKIP LOCKED FOR NO KEY UPDATE OF c SKIP LOCKED",
+        epoch(now), limit * 2);
+    if (candidates.empty()) return std::vector<ReminderClaim>{};
+    ArrayLiteral ids;
+    for (const auto& row : candidates) ids.add_number(row[0].as<ReminderId>());
+    const auto claimed = tx.exec_params(
+        sql({"WITH picked AS (SELECT id FROM ("
+             "  SELECT DISTINCT ON (r.customer_id) r.id, r.due_at FROM reminders r"
+             "  WHERE r.id = ANY($1::bigint[]) AND r.state = 'pending'"
+             "   AND NOT EXISTS (SELECT 1 FROM reminders d"
+             "    WHERE d.customer_id = r.customer_id AND d.state = 'dialling')"
+             "  ORDER BY r.customer_id, r.due_at, r.id) first_of_customer"
+             " ORDER BY due_at, id LIMIT $2::integer),"
+             " claimed AS (UPDATE reminders r SET state = 'dialling', claimed_by = $3::text,"
+             "  claimed_at = to_timestamp($4::bigint), lease_until = to_timestamp($5::bigint),"
+             "  updated_at = to_timestamp($4::bigint)"
+             "  FROM picked WHERE r.id = picked.id RETURNING r.*)",
+             claimed_with_appointment_and_customer(), " ORDER BY r.due_at, r.id"}),
+        ids.finish(), limit, std::string(worker), epoch(now), epoch(now + lease));
+    auto out = rows_to<ReminderClaim>(claimed, reminder_claim_from);
+    if (out) tx.commit();
+    return out;
+  });
+}
+
+// The stale claims are locked skipping rows another transaction holds (a
+// racing take-over, or the holder moving its reminder on), and a row that
+// changed since the statement's snapshot is re-checked against the new
+// version: a claim taken over a moment ago has a live lease again, so no two
+// callers take the same claim.
+Result<std::vector<ReminderClaim>> PostgresStore::take_over_stale_claims(
+    std::string_view worker, TimePoint now, std::chrono::seconds lease,
+    std::optional<TimePoint> claimed_before) {
+  if (auto s = require_name("worker", worker); !s) return std::move(s).error();
+  if (auto s = check_lease(lease); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& conn) -> Result<std::vector<ReminderClaim>> {
+    pqxx::work tx(conn.connection());
+    // Without claimed_before, "claimed_at <= NULL" holds for no row.
+    const auto taken = tx.exec_params(
+        sql({"WITH stale AS (SELECT id FROM reminders WHERE state = 'dialling'"
+             "  AND ((claimed_by <> $1::text AND lease_until <= to_timestamp($2::bigint))"
+             "   OR claimed_at <= to_timestamp($4::bigint))"
+             "  FOR UPDATE SKIP LOCKED),"
+             " claimed AS (UPDATE reminders r SET claimed_by = $1::text,"
+             "  claimed_at = COALESCE(r.claimed_at, to_timestamp($2::bigint)),"
+             "  lease_until = to_timestamp($3::bigint), updated_at = to_timestamp($2::bigint)"
+             "  FROM stale WHERE r.id = stale.id RETURNING r.*)",
+             claimed_with_appointment_and_customer(), " ORDER BY r.claimed_at, r.id"}),
+        std::string(worker), epoch(now), epoch(now + lease), epoch(claimed_before));
+    auto out = rows_to<ReminderClaim>(taken, reminder_claim_from);
+    if (out) tx.commit();
+    return out;
+  });
+}
+
+// The reminder, locked until the transaction ends; kNotFound if absent.
+Result<Reminder> lock_reminder(pqxx::work& tx, ReminderId id) {
+  const auto r = tx.exec_params(
+      sql({"SELECT ", kReminderColumns, " FROM reminders r WHERE r.id = $1::bigint FOR UPDATE"}),
+      id);
+  if (r.empty()) return reminder_missing(id);
+  return reminder_from(r[0]);
+}
+
+Result<Reminder> PostgresStore::record_reminder_attempt(const ReminderAttempt& attempt,
+                                                        TimePoint now) {
+  if (auto s = require_name("worker", attempt.worker); !s) return std::move(s).error();
+  if (auto s = validate(attempt.log); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Reminder> {
+    pqxx::work tx(lease.connection());
+    // The lock makes the holder check and the write one step: a take-over
+    // between them waits, then finds the reminder no longer dialling.
+    auto stored = lock_reminder(tx, attempt.id);
+    if (!stored) return std::move(stored).error();
+    if (auto s = check_claim_holder(*stored, attempt.worker, "record the attempt"); !s) {
+      return std::move(s).error();
+    }
+    // A status callback may have made the call's row first: it keeps its
+    // status and times and gains what only the caller knows.
+    const CallLog& c = attempt.log;
+    const auto r = tx.exec_params(
+        sql({"WITH log AS (INSERT INTO call_logs (call_sid, customer_id, appointment_id,"
+             "  direction, status, intent, from_number, to_number, started_at, ended_at,"
+             "  duration_seconds, answered_by, outcome, error_code, error_message, created_at,"
+             "  updated_at)"
+             "  VALUES ($1::text, $2::bigint, $3::bigint, $4::text, $5::text, $6::text, $7::text,"
+             "   $8::text, to_timestamp($9::bigint), to_timestamp($10::bigint), $11::integer,"
+             "   $12::text, $13::text, $14::integer, $15::text, to_timestamp($16::bigint),"
+             "   to_timestamp($16::bigint))"
+             "  ON CONFLICT (call_sid) DO UPDATE SET customer_id = excluded.customer_id,"
+             "   appointment_id = excluded.appointment_id, intent = excluded.intent,"
+             "   direction = excluded.direction, from_number = excluded.from_number,"
+             "   to_number = excluded.to_number, updated_at = excluded.updated_at)"
+             " UPDATE reminders r SET state = $17::text, call_sid = $1::text,"
+             "  attempts = r.attempts + 1, claimed_by = '', claimed_at = NULL, lease_until = NULL,"
+             "  reason = $18::text, detail = '', updated_at = to_timestamp($16::bigint)"
+             " WHERE r.id = $19::bigint RETURNING ",
+             kReminderColumns}),
+        c.call_sid, c.customer_id, c.appointment_id, std::string(to_string(c.direction)),
+        std::string(to_string(c.status)), c.intent, c.from, c.to, epoch(c.started_at),
+        epoch(c.ended_at), c.duration_seconds, c.answered_by, c.outcome, c.error_code,
+        c.error_message, epoch(now), std::string(to_string(attempt.next)), attempt.reason,
+        attempt.id);
+    if (r.empty()) return Error::internal("record_reminder_attempt: the locked reminder vanished");
+    auto out = reminder_from(r[0]);
+    if (out) tx.commit();
+    return out;
+  });
+}
+
+Result<Reminder> PostgresStore::transition_reminder(const ReminderTransition& t, TimePoint now) {
+  if (auto s = check_transition(t); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Reminder> {
+    pqxx::work tx(lease.connection());
+    // Compare and set: concurrent transitions of one reminder queue on the
+    // lock, and each checks the row the one before left.
+    auto stored = lock_reminder(tx, t.id);
+    if (!stored) return std::move(stored).error();
+    if (auto s = check_transition_against(t, *stored); !s) return std::move(s).error();
+    std::optional<std::string> channel;
+    if (t.channel) channel = std::string(to_string(*t.channel));
+    std::optional<std::int64_t> due;
+    if (t.to == ReminderState::kPending) due = epoch(t.due_at);
+    const auto r = tx.exec_params(
+        sql({"UPDATE reminders r SET state = $2::text, channel = COALESCE($3::text, r.channel),"
+             " due_at = COALESCE(to_timestamp($4::bigint), r.due_at), claimed_by = '',"
+             " claimed_at = NULL, lease_until = NULL, reason = $5::text, detail = $6::text,"
+             " updated_at = to_timestamp($7::bigint)"
+             " WHERE r.id = $1::bigint RETURNING ",
+             kReminderColumns}),
+        t.id, std::string(to_string(t.to)), channel, due, t.reason, t.detail, epoch(now));
+    if (r.empty()) return Error::internal("transition_reminder: the locked reminder vanished");
+    auto out = reminder_from(r[0]);
+    if (out) tx.commit();
+    return out;
+  });
+}
+
+Result<std::vector<AwaitedCall>> PostgresStore::calls_to_follow_up(TimePoint waiting_since,
+                                                                   int limit) {
+  if (auto s = check_batch_limit(limit); !s) return std::move(s).error();
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<std::vector<AwaitedCall>> {
+    pqxx::nontransaction tx(lease.connection());
+    // The call's log comes along (call_sid is unique: at most one row); the
+    // statuses are those is_final(CallStatus) calls final.
+    const auto r = tx.exec_params(
+        sql({"SELECT ", kReminderColumns, ", l.* FROM reminders r",
+             " LEFT JOIN LATERAL (SELECT ", kCallLogColumns,
+             "  FROM call_logs WHERE call_sid = r.call_sid) l ON TRUE"
+             " WHERE r.state = 'calling' AND (r.updated_at <= to_timestamp($1::bigint)"
+             "  OR l.status IN ('completed', 'busy', 'no-answer', 'failed', 'canceled'))"
+             " ORDER BY r.updated_at, r.id LIMIT $2::integer"}),
+        epoch(waiting_since), limit);
+    std::vector<AwaitedCall> out;
+    out.reserve(r.size());
+    for (const auto& row : r) {
+      auto reminder = reminder_from(row);
+      if (!reminder) return std::move(reminder).error();
+      std::optional<CallLog> call;
+      if (!row[kReminderColumnCount].is_null()) {
+        auto log = call_log_from(
+            row.slice(kReminderColumnCount, kReminderColumnCount + kCallLogColumnCount));
+        if (!log) return std::move(log).error();
+        call = *std::move(log);
+      }
+      out.push_back(AwaitedCall{*std::move(reminder), std::move(call)});
+    }
+    return out;
+  });
+}
+
+Result<Reminder> PostgresStore::reminder(ReminderId id) {
+  return with_connection([&](ConnectionPool::Lease& lease) -> Result<Reminder> {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_params(
+        sql({"SELECT ", kReminderColumns, " FROM reminders r WHERE r.id = $1::bigint"}), id);
+    if (r.empty()) return reminder_missing(id);
+    return reminder_from(r[0]);
+  });
+}
+
+Result<std::vector<Reminder>> PostgresStore::list_reminders(const ReminderQuery& q) {
+  if (auto s = check_page(q.page); !s) return std::move(s).error();
+  QueryBuilder query(sql({"SELECT ", kReminderColumns, " FROM reminders r WHERE TRUE"}));
+  if (q.state) query.add(" AND r.state = $?", std::string(to_string(*q.state)));
+  if (q.appointment_id) {
+    query.add(" AND r.appointment_id = $?::bigint", std::to_string(*q.appointment_id));
+  }
+  if (q.from) {
+    query.add(" AND r.appointment_start >= to_timestamp($?::bigint)",
+              std::to_string(epoch(*q.from)));
+  }
+  if (q.to) {
+    query.add(" AND r.appointment_start < to_timestamp($?::bigint)", std::to_string(epoch(*q.to)));
+  }
+  query.append(" ORDER BY r.appointment_start, r.id");
+  query.add(" LIMIT $?::integer", std::to_string(q.page.limit));
+  query.add(" OFFSET $?::integer", std::to_string(q.page.offset));
+  return with_connection([&](ConnectionPool::Lease& lease) {
+    pqxx::nontransaction tx(lease.connection());
+    const auto r = tx.exec_params(query.sql(), pqxx::prepare::make_dynamic_params(query.params()));
+    return rows_to<Reminder>(r, reminder_from);
   });
 }
 
