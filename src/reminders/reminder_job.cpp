@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -83,7 +84,9 @@ struct ReminderJob::Shared {
   SweepSummary* summary = nullptr;  // GUARDED_BY(mutex)
   int in_flight = 0;                // GUARDED_BY(mutex)
   int handled = 0;                  // GUARDED_BY(mutex)
-  std::optional<TimePoint> next_due;  // GUARDED_BY(mutex); the earliest a reminder was put back for
+  // GUARDED_BY(mutex); when the reminders this process put back for later
+  // (carrier backoffs, claims to settle again) fall due.
+  std::multiset<TimePoint> due_times;
   std::string fatal;                  // GUARDED_BY(mutex)
   std::unordered_map<ReminderId, int> carrier_failures;  // GUARDED_BY(mutex); consecutive, per reminder
 
@@ -94,7 +97,14 @@ struct ReminderJob::Shared {
   }
   void due_again(TimePoint t) {
     std::lock_guard lock(mutex);
-    if (!next_due || t < *next_due) next_due = t;
+    due_times.insert(t);
+  }
+  // The earliest of those still ahead of `now`; the ones already due are
+  // forgotten (claiming finds them).
+  std::optional<TimePoint> next_due_after(TimePoint now) {
+    due_times.erase(due_times.begin(), due_times.upper_bound(now));
+    if (due_times.empty()) return std::nullopt;
+    return *due_times.begin();
   }
 };
 
@@ -716,7 +726,7 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
           shared.changed.wait_for(lock, std::chrono::milliseconds{50});
           continue;
         }
-        next = std::exchange(shared.next_due, std::nullopt);
+        next = shared.next_due_after(now);
       }
       auto young = store_.list_reminders(ReminderQuery{ReminderState::kDialling, std::nullopt, std::nullopt,
                                                        std::nullopt, Page{1000, 0}});
