@@ -203,6 +203,19 @@ Status check_transition_against(const ReminderTransition& t, const Reminder& sto
   return ok_status();
 }
 
+Status check_attempt(const ReminderAttempt& attempt) {
+  if (auto s = require_name("worker", attempt.worker); !s) return s;
+  if (attempt.next != ReminderState::kCalling && attempt.next != ReminderState::kDone) {
+    return Error::invalid("next", "an attempt leads to calling or done, not " + std::string(to_string(attempt.next)));
+  }
+  if (auto s = validate(attempt.log); !s) return s;
+  Reminder r;
+  r.appointment_id = 1;
+  r.customer_id = 1;
+  r.reason = attempt.reason;
+  return validate(r);
+}
+
 Status check_claim_holder(const Reminder& stored, std::string_view worker, std::string_view what) {
   if (stored.state != ReminderState::kDialling || stored.claimed_by != worker) {
     return Error::conflict("cannot " + std::string(what) + ": reminder " + std::to_string(stored.id) +

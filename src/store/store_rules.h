@@ -81,6 +81,9 @@ Error reminder_missing(ReminderId id);
 Status check_transition(const ReminderTransition& t);
 // kConflict when the stored reminder is not as `t` expects; ok otherwise.
 Status check_transition_against(const ReminderTransition& t, const Reminder& stored);
+// An attempt's own fields: a worker, next kCalling or kDone, a valid log and
+// reason. kInvalidArgument naming the field.
+Status check_attempt(const ReminderAttempt& attempt);
 // kConflict unless `stored` is dialling and claimed by `worker`.
 Status check_claim_holder(const Reminder& stored, std::string_view worker, std::string_view what);
 // Why a pending or skipped reminder for `reminder_start` is dropped, given its

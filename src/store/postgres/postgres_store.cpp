@@ -1507,8 +1507,7 @@ Result<Reminder> lock_reminder(pqxx::work& tx, ReminderId id) {
 
 Result<Reminder> PostgresStore::record_reminder_attempt(const ReminderAttempt& attempt,
                                                         TimePoint now) {
-  if (auto s = require_name("worker", attempt.worker); !s) return std::move(s).error();
-  if (auto s = validate(attempt.log); !s) return std::move(s).error();
+  if (auto s = check_attempt(attempt); !s) return std::move(s).error();
   return with_connection([&](ConnectionPool::Lease& lease) -> Result<Reminder> {
     pqxx::work tx(lease.connection());
     // The lock makes the holder check and the write one step: a take-over

@@ -1298,8 +1298,7 @@ class SqliteStore final : public Store {
 
   Result<Reminder> record_reminder_attempt(const ReminderAttempt& attempt, TimePoint now) override {
     return serialized([&]() -> Result<Reminder> {
-      if (auto s = require_name("worker", attempt.worker); !s) return std::move(s).error();
-      if (auto s = validate(attempt.log); !s) return std::move(s).error();
+      if (auto s = check_attempt(attempt); !s) return std::move(s).error();
       Transaction tx(*this);
       if (auto s = tx.begin(); !s) return std::move(s).error();
       auto stored = load_reminder(attempt.id);

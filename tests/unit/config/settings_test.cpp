@@ -34,7 +34,9 @@ TEST(SettingsTest, ReadsEveryVariable) {
                         {"SERVER_THREADS", "3"},
                         {"DB_POOL_SIZE", "8"},
                         {"HTTP_BODY_LIMIT", "65536"},
-                        {"HTTP_TIMEOUT_SECONDS", "20"}};
+                        {"HTTP_TIMEOUT_SECONDS", "20"},
+                        {"DIAL_CONCURRENCY", "12"},
+                        {"CARRIER_TIMEOUT_SECONDS", "7"}};
   auto s = Settings::load(env);
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->base_url, "https://shop.example.com");  // trailing slash dropped
@@ -52,6 +54,15 @@ TEST(SettingsTest, ReadsEveryVariable) {
   EXPECT_EQ(s->db_pool_size, 8);
   EXPECT_EQ(s->http_body_limit, 65536u);
   EXPECT_EQ(s->http_timeout, std::chrono::seconds{20});
+  EXPECT_EQ(s->dial_concurrency, 12);
+  EXPECT_EQ(s->carrier_timeout, std::chrono::seconds{7});
+}
+
+TEST(SettingsTest, ZeroCallsPerSecondMeansNoLimit) {
+  auto s = Settings::load({{"CALLS_PER_SECOND", "0"}});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->calls_per_second, 0.0);
+  EXPECT_NE(s->describe().find("CALLS_PER_SECOND=0 (no limit)"), std::string::npos);
 }
 
 // Each bad value stops start-up with a message naming the variable and the value.
@@ -83,7 +94,9 @@ TEST(SettingsTest, RejectsEachBadValueNamingTheVariable) {
       {"YOUR_TEST_NUMBER", "+1 555 0100", "E.164"},
       {"CALLING_HOURS_START", "8am", "HH:MM"},
       {"CALLING_HOURS_END", "25:00", "HH:MM"},
-      {"CALLS_PER_SECOND", "0", "greater than 0"},
+      {"CALLS_PER_SECOND", "-1", "greater than 0"},
+      {"DIAL_CONCURRENCY", "0", "1 to 256"},
+      {"CARRIER_TIMEOUT_SECONDS", "121", "1 to 120"},
       {"CALLS_PER_SECOND", "nan", "greater than 0"},
       {"RETRY_MAX_ATTEMPTS", "0", "1 to 10"},
       {"SMS_FALLBACK", "maybe", "true or false"},
