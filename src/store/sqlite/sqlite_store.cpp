@@ -364,6 +364,43 @@ Result<Reminder> read_reminder(const Query& q) {
   return r;
 }
 
+// Every column of a new call log, bound by bind_call_log; the reminder's
+// upsert keeps what a status callback wrote first (status, times).
+constexpr std::string_view kInsertCallLogSql =
+    "INSERT INTO call_logs (call_sid, customer_id, appointment_id, direction, status, intent, "
+    "from_number, to_number, started_at, ended_at, duration_seconds, answered_by, outcome, "
+    "error_code, error_message, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kUpsertReminderCallLogSql =
+    "INSERT INTO call_logs (call_sid, customer_id, appointment_id, direction, status, intent, "
+    "from_number, to_number, started_at, ended_at, duration_seconds, answered_by, outcome, "
+    "error_code, error_message, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (call_sid) DO UPDATE SET customer_id = excluded.customer_id, "
+    "appointment_id = excluded.appointment_id, intent = excluded.intent, "
+    "direction = excluded.direction, from_number = excluded.from_number, "
+    "to_number = excluded.to_number, updated_at = excluded.updated_at";
+
+void bind_call_log(Query& q, const CallLog& c, TimePoint now) {
+  q.bind(c.call_sid)
+      .bind(c.customer_id)
+      .bind(c.appointment_id)
+      .bind(to_string(c.direction))
+      .bind(to_string(c.status))
+      .bind(c.intent)
+      .bind(c.from)
+      .bind(c.to)
+      .bind(c.started_at)
+      .bind(c.ended_at)
+      .bind(c.duration_seconds)
+      .bind(c.answered_by)
+      .bind(c.outcome)
+      .bind(c.error_code)
+      .bind(c.error_message)
+      .bind(now)
+      .bind(now);
+}
+
 // The unknown CallSid's row and the update of a known one: every column a
 // status callback writes.
 constexpr std::string_view kInsertCallStatusSql =
@@ -1021,29 +1058,9 @@ class SqliteStore final : public Store {
       if (c.appointment_id) {
         if (auto s = require_appointment(*c.appointment_id); !s) return std::move(s).error();
       }
-      auto q = query(
-          "INSERT INTO call_logs (call_sid, customer_id, appointment_id, direction, status, "
-          "intent, from_number, to_number, started_at, ended_at, duration_seconds, answered_by, "
-          "outcome, error_code, error_message, created_at, updated_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      auto q = query(kInsertCallLogSql);
       if (!q) return std::move(q).error();
-      q->bind(c.call_sid)
-          .bind(c.customer_id)
-          .bind(c.appointment_id)
-          .bind(to_string(c.direction))
-          .bind(to_string(c.status))
-          .bind(c.intent)
-          .bind(c.from)
-          .bind(c.to)
-          .bind(c.started_at)
-          .bind(c.ended_at)
-          .bind(c.duration_seconds)
-          .bind(c.answered_by)
-          .bind(c.outcome)
-          .bind(c.error_code)
-          .bind(c.error_message)
-          .bind(now)
-          .bind(now);
+      bind_call_log(*q, c, now);
       if (auto s = q->run("add call log"); !s) {
         if (s.error().code == ErrorCode::kConflict) {
           Error e = Error::conflict("call_sid " + in_quotes(c.call_sid) + " is already logged");
@@ -1307,33 +1324,10 @@ class SqliteStore final : public Store {
         return std::move(s).error();
       }
       const CallLog& c = attempt.log;
-      auto log = query(
-          "INSERT INTO call_logs (call_sid, customer_id, appointment_id, direction, status, "
-          "intent, from_number, to_number, started_at, ended_at, duration_seconds, answered_by, "
-          "outcome, error_code, error_message, created_at, updated_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-          "ON CONFLICT (call_sid) DO UPDATE SET customer_id = excluded.customer_id, "
-          "appointment_id = excluded.appointment_id, intent = excluded.intent, "
-          "direction = excluded.direction, from_number = excluded.from_number, "
-          "to_number = excluded.to_number, updated_at = excluded.updated_at");
+      // A status callback may have made the row first: its status and times stay.
+      auto log = query(kUpsertReminderCallLogSql);
       if (!log) return std::move(log).error();
-      log->bind(c.call_sid)
-          .bind(c.customer_id)
-          .bind(c.appointment_id)
-          .bind(to_string(c.direction))
-          .bind(to_string(c.status))
-          .bind(c.intent)
-          .bind(c.from)
-          .bind(c.to)
-          .bind(c.started_at)
-          .bind(c.ended_at)
-          .bind(c.duration_seconds)
-          .bind(c.answered_by)
-          .bind(c.outcome)
-          .bind(c.error_code)
-          .bind(c.error_message)
-          .bind(now)
-          .bind(now);
+      bind_call_log(*log, c, now);
       if (auto s = log->run("log the reminder's call"); !s) return std::move(s).error();
       auto q = query(
           "UPDATE reminders SET state = ?, call_sid = ?, attempts = attempts + 1, claimed_by = '', "
