@@ -169,6 +169,32 @@ Result<DemoSeedReport> seed_demo(Store& store, const TimeZone* shop_zone, TimePo
   return report;
 }
 
+namespace {
+
+// The i-th load-test customer, with the number given, and their one vehicle.
+Result<std::pair<CustomerId, VehicleId>> add_numbered_owner(Store& store, std::size_t i, const std::string& number,
+                                                             TimePoint now) {
+  Customer c;
+  c.first_name = kFirstNames[i % kFirstNames.size()];
+  c.last_name = kLastNames[(i / kFirstNames.size()) % kLastNames.size()];
+  auto phone = PhoneNumber::parse(number);
+  if (!phone) return std::move(phone).error();
+  c.phone = *phone;
+  auto stored = store.add_customer(c, now);
+  if (!stored) return std::move(stored).error();
+  Vehicle v;
+  v.customer_id = stored->id;
+  const Model& m = kModels[i % kModels.size()];
+  v.make = m.make;
+  v.model = m.model;
+  v.year = 2005 + static_cast<int>(i % 20);
+  auto vehicle = store.add_vehicle(v, now);
+  if (!vehicle) return std::move(vehicle).error();
+  return std::make_pair(stored->id, vehicle->id);
+}
+
+}  // namespace
+
 Result<BulkSeedReport> seed_bulk(Store& store, std::size_t appointments, int days, TimePoint start,
                                  unsigned seed,
                                  const std::function<void(std::size_t, std::size_t)>& progress) {
@@ -179,24 +205,10 @@ Result<BulkSeedReport> seed_bulk(Store& store, std::size_t appointments, int day
   std::vector<std::pair<CustomerId, VehicleId>> owners;
   owners.reserve(customer_count);
   for (std::size_t i = 0; i < customer_count; ++i) {
-    Customer c;
-    c.first_name = kFirstNames[i % kFirstNames.size()];
-    c.last_name = kLastNames[(i / kFirstNames.size()) % kLastNames.size()];
     const std::string digits = std::to_string(10'000'000 + (seed * 7919 + i) % 90'000'000);
-    auto phone = PhoneNumber::parse("+1555" + digits.substr(1));
-    if (!phone) return std::move(phone).error();
-    c.phone = *phone;
-    auto stored = store.add_customer(c, start);
-    if (!stored) return std::move(stored).error();
-    Vehicle v;
-    v.customer_id = stored->id;
-    const Model& m = kModels[i % kModels.size()];
-    v.make = m.make;
-    v.model = m.model;
-    v.year = 2005 + static_cast<int>(i % 20);
-    auto sv = store.add_vehicle(v, start);
-    if (!sv) return std::move(sv).error();
-    owners.emplace_back(stored->id, sv->id);
+    auto owner = add_numbered_owner(store, i, "+1555" + digits.substr(1), start);
+    if (!owner) return std::move(owner).error();
+    owners.push_back(*owner);
   }
   report.customers = customer_count;
 
@@ -247,25 +259,11 @@ Result<BulkSeedReport> seed_reminder_load(Store& store, std::size_t count, date:
   std::vector<Appointment> rows;
   rows.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    Customer c;
-    c.first_name = kFirstNames[i % kFirstNames.size()];
-    c.last_name = kLastNames[(i / kFirstNames.size()) % kLastNames.size()];
-    auto phone = PhoneNumber::parse("+1212" + std::to_string(2'000'000 + i));
-    if (!phone) return std::move(phone).error();
-    c.phone = *phone;
-    auto stored = store.add_customer(c, now);
-    if (!stored) return std::move(stored).error();
-    Vehicle v;
-    v.customer_id = stored->id;
-    const Model& m = kModels[i % kModels.size()];
-    v.make = m.make;
-    v.model = m.model;
-    v.year = 2005 + static_cast<int>(i % 20);
-    auto sv = store.add_vehicle(v, now);
-    if (!sv) return std::move(sv).error();
+    auto owner = add_numbered_owner(store, i, "+1212" + std::to_string(2'000'000 + i), now);
+    if (!owner) return std::move(owner).error();
     Appointment a;
-    a.customer_id = stored->id;
-    a.vehicle_id = sv->id;
+    a.customer_id = owner->first;
+    a.vehicle_id = owner->second;
     const auto slot = std::chrono::minutes{9 * 60 + 15 * static_cast<int>(i % kSlots)};
     a.start = resolve_local(date::local_seconds{local} + slot, zone);
     a.service_type = kServices[i % kServices.size()].name;
