@@ -10,6 +10,8 @@
 //
 // Both hold the database's worker lock while dialling (SQLite: one worker per
 // file), so a sweep and a worker never dial from one SQLite file at once.
+#include <malloc.h>
+
 #include <csignal>
 #include <iomanip>
 #include <memory>
@@ -40,6 +42,18 @@ constexpr std::string_view kJobName = "reminders";
 constexpr auto kTendEvery = std::chrono::seconds{5};
 // Beyond the carrier's own timeout, before a claim of a dead worker is settled.
 constexpr auto kSettleMargin = std::chrono::seconds{5};
+// SQLite's page cache while dialling: the sweep touches a few MB of pages.
+constexpr std::int64_t kSqliteMemoryLimit = 4 << 20;
+
+// The dialling threads spend their time waiting on the carrier, not in
+// malloc: a few allocator arenas serve them, instead of glibc's eight per
+// core, each holding freed memory of its own; and SQLite's cache is kept
+// small. A 10,000-reminder sweep's peak resident memory drops by about a
+// quarter (bench/run-reminder-bench).
+void keep_memory_small() {
+  mallopt(M_ARENA_MAX, 2);
+  limit_sqlite_memory(kSqliteMemoryLimit);
+}
 
 // Requests stop when SIGINT or SIGTERM arrives, for as long as it lives.
 // Blocks both signals in the calling thread (and the threads it starts
@@ -253,6 +267,7 @@ void run_remind(const RemindOptions& opt, Context& ctx) {
   if (!opt.at.empty()) at = value_or_fail(parse_datetime(opt.at, policy.shop_zone, "--at"));
   if (opt.dry_run) return run_preview(ctx, policy, at, opt.json);
 
+  keep_memory_small();
   Store& store = ctx.store();
   auto carrier = carrier_or_fail(settings);
   const std::string worker = default_worker_id();
@@ -301,6 +316,7 @@ void run_worker(const std::string& log_format, Context& ctx) {
   if (!settings.reminder_timezone.empty()) {
     cron_zone = value_or_fail(find_time_zone(settings.reminder_timezone, "REMINDER_TIMEZONE"));
   }
+  keep_memory_small();
   Store& store = ctx.store();
   auto carrier = carrier_or_fail(settings);
   SchedulerOptions scheduler_options;

@@ -153,6 +153,13 @@ class ClaimHandler {
     carrier_error(claim, call.error());
   }
 
+  // A claim that will not be dialled now (the sweep is stopping): back to
+  // pending, due at once.
+  void release(const ReminderClaim& claim) {
+    const TimePoint now = clock_.now_seconds();
+    move(claim.reminder, ReminderState::kPending, claim.reminder.reason, claim.reminder.detail, now, now);
+  }
+
   // A claim whose request may have reached the carrier (a worker died, or
   // the answer never came): the carrier is asked for calls to the number
   // since the claim that nobody has logged. One is the call: it is recorded.
@@ -687,8 +694,6 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
   {
     ClaimHandler handler(store_, carrier_, clock_, policy_, options_, shared);
     DialPool pool(options_.concurrency, shared);
-    // Claims live here until their task has run (the tasks refer to them).
-    std::deque<ReminderClaim> claims_in_flight;
     while (!stop.stop_requested()) {
       int free_slots = 0;
       {
@@ -698,11 +703,8 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
         free_slots = options_.concurrency - shared.in_flight;
       }
       report(false);
-      int want = std::min(free_slots, kMaxClaimBatch);
-      if (!bucket.unlimited()) {
-        if (!bucket.take(stop)) break;
-        want = 1;
-      }
+      // Paced: one claim at a time, each dialled when its token comes.
+      const int want = bucket.unlimited() ? std::min(free_slots, kMaxClaimBatch) : 1;
       const TimePoint now = clock_.now_seconds();
       auto claims = store_.claim_due_reminders(options_.worker_id, now, options_.lease, want);
       if (!claims) {
@@ -711,9 +713,12 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
       }
       if (!claims->empty()) {
         for (ReminderClaim& claim : *claims) {
-          claims_in_flight.push_back(std::move(claim));
-          const ReminderClaim& held = claims_in_flight.back();
-          pool.submit([&handler, &held] { handler.dial(held); });
+          if (!bucket.take(stop)) {
+            handler.release(claim);  // stopping: it waits, due, for the next run
+            continue;
+          }
+          // The task owns its claim, so memory does not grow with the sweep.
+          pool.submit([&handler, held = std::move(claim)] { handler.dial(held); });
         }
         continue;
       }

@@ -342,6 +342,12 @@ class Store {
 // DATABASE_URL; an unreachable server kUnavailable.
 Result<std::unique_ptr<Store>> open_store(const std::string& database_url);
 
+// Caps the memory SQLite keeps (chiefly its page caches) in this process at
+// about `bytes`; beyond it, cached pages are recycled. For long-running
+// workers, whose caches would otherwise grow to the 64 MiB a bulk load is
+// given. No effect on PostgreSQL.
+void limit_sqlite_memory(std::int64_t bytes);
+
 // The store's schema version; fails with kFailedPrecondition and a message
 // saying to run `autovoice migrate` when it is older than this binary's.
 Result<int> require_current_schema(Store& store);

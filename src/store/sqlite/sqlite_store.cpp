@@ -1873,4 +1873,6 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
   }
 }
 
+void limit_sqlite_memory(std::int64_t bytes) { sqlite3_soft_heap_limit64(bytes); }
+
 }  // namespace autovoice
