@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -83,7 +84,10 @@ struct ReminderJob::Shared {
   SweepSummary* summary = nullptr;  // GUARDED_BY(mutex)
   int in_flight = 0;                // GUARDED_BY(mutex)
   int handled = 0;                  // GUARDED_BY(mutex)
-  std::optional<TimePoint> next_due;  // GUARDED_BY(mutex); the earliest a reminder was put back for
+  // GUARDED_BY(mutex); every time a reminder was put back for and that has
+  // not yet passed (not only the earliest: waiting for an earlier one must
+  // not forget the later ones).
+  std::set<TimePoint> due_later;
   std::string fatal;                  // GUARDED_BY(mutex)
   std::unordered_map<ReminderId, int> carrier_failures;  // GUARDED_BY(mutex); consecutive, per reminder
 
@@ -94,7 +98,7 @@ struct ReminderJob::Shared {
   }
   void due_again(TimePoint t) {
     std::lock_guard lock(mutex);
-    if (!next_due || t < *next_due) next_due = t;
+    due_later.insert(t);
   }
 };
 
@@ -716,7 +720,11 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
           shared.changed.wait_for(lock, std::chrono::milliseconds{50});
           continue;
         }
-        next = std::exchange(shared.next_due, std::nullopt);
+        // Times passed are due now: look again at once. The rest stay known.
+        const auto passed = shared.due_later.upper_bound(now);
+        if (passed != shared.due_later.begin()) next = now;
+        shared.due_later.erase(shared.due_later.begin(), passed);
+        if (!next && !shared.due_later.empty()) next = *shared.due_later.begin();
       }
       auto young = store_.list_reminders(ReminderQuery{ReminderState::kDialling, std::nullopt, std::nullopt,
                                                        std::nullopt, Page{1000, 0}});
