@@ -63,11 +63,11 @@ Result<Answer> answer_at(const json::value& v, const std::string& path) {
   auto text = string_at(v, path);
   if (!text) return std::move(text).error();
   for (Answer a : {Answer::kHuman, Answer::kBusy, Answer::kNoAnswer, Answer::kFail,
-                   Answer::kVoicemail}) {
+                   Answer::kVoicemail, Answer::kInvalid}) {
     if (*text == answer_name(a)) return a;
   }
   return path_error(path, "is " + shown(v) +
-                              "; expected one of human, busy, no-answer, fail, voicemail");
+                              "; expected one of human, busy, no-answer, fail, voicemail, invalid");
 }
 
 Result<KeyPress> key_at(const json::value& v, const std::string& path) {
@@ -202,6 +202,8 @@ std::string_view answer_name(Answer answer) {
       return "fail";
     case Answer::kVoicemail:
       return "voicemail";
+    case Answer::kInvalid:
+      return "invalid";
   }
   return "human";
 }

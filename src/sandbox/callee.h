@@ -6,6 +6,8 @@
 //
 // where a behaviour is an object with these optional members:
 //   "answer":         "human" (default) | "busy" | "no-answer" | "fail" | "voicemail"
+//                     | "invalid" (a number not in service: the create request
+//                     is refused with Twilio's 21211, HTTP 400, and no call exists)
 //   "answer_after_s": seconds of ringing before the answer, >= 0 (default 1)
 //   "hangup_after_s": seconds after the answer at which the callee hangs up, > 0
 //                     (unset: the call ends when the TwiML application ends it)
@@ -31,9 +33,9 @@
 
 namespace autovoice::sandbox {
 
-enum class Answer { kHuman, kBusy, kNoAnswer, kFail, kVoicemail };
+enum class Answer { kHuman, kBusy, kNoAnswer, kFail, kVoicemail, kInvalid };
 
-// "human", "busy", "no-answer", "fail", "voicemail".
+// "human", "busy", "no-answer", "fail", "voicemail", "invalid".
 std::string_view answer_name(Answer answer);
 
 struct KeyPress {

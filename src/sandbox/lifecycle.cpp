@@ -41,6 +41,7 @@ CallPlan plan_call(const CallCreate& request, const CalleeBehaviour& callee) {
       plan.events.push_back({kBusyAfter, "busy", {}, 0});
       return plan;
     case Answer::kFail:
+    case Answer::kInvalid:  // refused at creation (Network::refuse_call): never dialled
       plan.events.push_back({kFailAfter, "failed", {}, 0});
       return plan;
     case Answer::kNoAnswer:

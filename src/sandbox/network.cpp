@@ -821,6 +821,14 @@ void Network::write_line(const json::object& entry) {
   options_.record_sink->flush();
 }
 
+std::optional<ApiError> Network::refuse_call(const CallCreate& request) {
+  if (behaviour_for(options_.callees, request.to).answer != Answer::kInvalid) return std::nullopt;
+  ++stats_.calls_rejected;
+  ApiError error = unassigned_number_error(request.to);
+  write_line({{"event", "call_rejected"}, {"to", request.to}, {"code", error.code}});
+  return error;
+}
+
 const CallRecord& Network::create_call(CallCreate request) {
   CallRecord record;
   record.sid = next_sid("CA");
@@ -915,6 +923,7 @@ NetworkStats Network::stats() const {
 json::object Network::stats_json() const {
   const NetworkStats s = stats();
   return {{"calls_created", s.calls_created},
+          {"calls_rejected", s.calls_rejected},
           {"calls_active", s.calls_active},
           {"calls_queued", s.calls_queued},
           {"messages_created", s.messages_created},

@@ -70,6 +70,7 @@ struct NetworkOptions {
 // Counters for GET /sandbox/stats and the benchmarks.
 struct NetworkStats {
   uint64_t calls_created = 0;
+  uint64_t calls_rejected = 0;  // create requests refused for their number (callee "invalid")
   uint64_t calls_active = 0;
   uint64_t calls_queued = 0;  // waiting for their calls-per-second turn
   uint64_t messages_created = 0;
@@ -92,6 +93,10 @@ class Network {
   FaultDice& dice() { return dice_; }
   double speed() const { return options_.speed; }
 
+  // The refusal of a create request whose To is a callee "invalid" (Twilio's
+  // 21211 for a number not in service), counted in calls_rejected and
+  // recorded; nullopt for any other number. Call it before create_call.
+  std::optional<ApiError> refuse_call(const CallCreate& request);
   // Creates the call (status queued) and starts its life. Returns its record.
   const CallRecord& create_call(CallCreate request);
   const MessageRecord& create_message(MessageCreate request);

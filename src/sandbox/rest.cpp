@@ -166,6 +166,11 @@ ApiError not_found_error(std::string_view path) {
                         "The requested resource " + std::string(path) + " was not found");
 }
 
+ApiError unassigned_number_error(std::string_view to) {
+  return ApiError::make(400, 21211,
+                        "The 'To' number " + std::string(to) + " is not a valid phone number.");
+}
+
 ApiResult<CallCreate> validate_create_call(const FormParams& params) {
   CallCreate call;
   auto to = phone_param(params, "To", 21201, "A 'To' phone number is required.", 21211, "");

@@ -79,6 +79,11 @@ ApiStatus authenticate(const Account& account, std::string_view authorization);
 // "The requested resource {path} was not found".
 ApiError not_found_error(std::string_view path);
 
+// 400 / 21211 for a To number that is well formed but not in service (an
+// unassigned number), as Twilio answers a call to one: "The 'To' number
+// {to} is not a valid phone number." Nothing is created.
+ApiError unassigned_number_error(std::string_view to);
+
 // A validated POST Calls.json request.
 struct CallCreate {
   std::string to;    // E.164

@@ -210,6 +210,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         if (!form) return api_error(req, ApiError::make(400, 20001, form.error().message));
         auto create = validate_create_call(*form);
         if (!create) return api_error(req, create.error());
+        if (auto refused = network.refuse_call(*create)) return api_error(req, *refused);
         const CallRecord& call = network.create_call(std::move(*create));
         return json_response(req, http::status::created, call_json(call, account));
       }

@@ -17,12 +17,17 @@ namespace autovoice::testing {
 namespace {
 
 int spawn(std::vector<std::string> argv, const std::map<std::string, std::string>& env,
-          const std::string& err_path) {
+          const std::string& err_path, const std::string& out_path = {}) {
+  std::fflush(nullptr);  // else the child would write the parent's buffered output again
   const int pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     FILE* f = std::freopen(err_path.c_str(), "a", stderr);
     (void)f;
+    if (!out_path.empty()) {
+      FILE* o = std::freopen(out_path.c_str(), "w", stdout);
+      (void)o;
+    }
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> cargs;
     for (auto& a : argv) cargs.push_back(a.data());
@@ -59,6 +64,17 @@ int start_and_wait_for_port(std::vector<std::string> argv, const std::map<std::s
 int run_to_end(std::vector<std::string> argv, const std::map<std::string, std::string>& env,
                const std::string& err_path) {
   const int pid = spawn(std::move(argv), env, err_path);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return exit_status(status);
+}
+
+int start_child(std::vector<std::string> argv, const std::map<std::string, std::string>& env,
+                const std::string& out_path, const std::string& err_path) {
+  return spawn(std::move(argv), env, err_path, out_path);
+}
+
+int wait_child(int pid) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   return exit_status(status);

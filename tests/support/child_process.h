@@ -21,6 +21,16 @@ int start_and_wait_for_port(std::vector<std::string> argv, const std::map<std::s
 int run_to_end(std::vector<std::string> argv, const std::map<std::string, std::string>& env,
                const std::string& err_path);
 
+// Starts argv[0] in the background with `env` added, stdout written to
+// `out_path` (empty: the test's own stdout) and stderr appended to `err_path`.
+// Returns its pid; wait_child() collects it.
+int start_child(std::vector<std::string> argv, const std::map<std::string, std::string>& env,
+                const std::string& out_path, const std::string& err_path);
+
+// Waits for a child started by start_child; returns its exit status (128 +
+// signal when killed).
+int wait_child(int pid);
+
 // SIGTERM, then waits; returns the exit status (128 + signal when killed) and
 // sets *pid to -1. 0 when *pid is not a running child.
 int stop_child(int* pid);

@@ -127,6 +127,31 @@ TEST_F(SandboxTest, ValidatesCallParametersWithTwiliosCodes) {
   EXPECT_EQ(unknown.json().as_object().at("code").as_int64(), 20404);
 }
 
+TEST_F(SandboxTest, ANumberNotInServiceIsRefusedWith21211AndNoCallExists) {
+  SandboxProcess sandbox({"--speed", "50"}, R"({"numbers": {"+12125550199": {"answer": "invalid"}}})");
+  auto r = sandbox.post_api("Calls.json", form({{"To", "+12125550199"},
+                                                {"From", "+15550009999"},
+                                                {"Url", app.url("/voice/say")}}));
+  ASSERT_EQ(r.status, 400) << r.body;
+  const json::value body = r.json();
+  EXPECT_EQ(body.at("code").as_int64(), 21211) << r.body;
+  EXPECT_EQ(body.at("status").as_int64(), 400);
+  EXPECT_EQ(body.at("message").as_string(), "The 'To' number +12125550199 is not a valid phone number.");
+  EXPECT_EQ(body.at("more_info").as_string(), "https://www.twilio.com/docs/errors/21211");
+  // Another number is called as usual.
+  EXPECT_FALSE(create_call(sandbox, "+12125550198", app.url("/voice/say")).empty());
+
+  auto calls = http_call("GET", sandbox.base_url() + "/sandbox/calls?to=%2B12125550199");
+  ASSERT_EQ(calls.status, 200);
+  EXPECT_TRUE(calls.json().at("calls").as_array().empty()) << calls.body;
+  auto listed = sandbox.get_api("Calls.json?To=%2B12125550199");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_TRUE(listed.json().at("calls").as_array().empty()) << listed.body;
+  const json::value stats = http_call("GET", sandbox.base_url() + "/sandbox/stats").json();
+  EXPECT_EQ(stats.at("calls_rejected").as_int64(), 1) << stats;
+  EXPECT_EQ(stats.at("calls_created").as_int64(), 1) << stats;
+}
+
 TEST_F(SandboxTest, ListsCallsFilteredByToAndStartTime) {
   SandboxProcess sandbox({"--speed", "50"});
   const std::string a = create_call(sandbox, "+15550100001", app.url("/voice/say"));

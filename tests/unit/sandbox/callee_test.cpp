@@ -35,7 +35,7 @@ TEST(CalleeTest, ParsesEveryMemberOfABehaviour) {
 TEST(CalleeTest, ReadsEveryAnswerKind) {
   const std::vector<std::pair<const char*, Answer>> cases = {
       {"human", Answer::kHuman}, {"busy", Answer::kBusy}, {"no-answer", Answer::kNoAnswer},
-      {"fail", Answer::kFail}, {"voicemail", Answer::kVoicemail}};
+      {"fail", Answer::kFail}, {"voicemail", Answer::kVoicemail}, {"invalid", Answer::kInvalid}};
   for (auto [name, answer] : cases) {
     auto callees = parse_callees(std::string(R"({"default": {"answer": ")") + name + "\"}}");
     ASSERT_TRUE(callees.ok()) << name;
@@ -111,6 +111,14 @@ TEST(CalleeTest, RejectsBadFilesNamingTheJsonPath) {
       EXPECT_NE(r.error().message.find(c.path), std::string::npos) << r.error().message;
     }
   }
+}
+
+TEST(CalleeTest, ANumberMarkedInvalidIsThatNumbersAlone) {
+  auto callees = parse_callees(R"({"default": {"answer": "busy"},
+                                   "numbers": {"+12125550199": {"answer": "invalid"}}})");
+  ASSERT_TRUE(callees.ok()) << callees.error().message;
+  EXPECT_EQ(behaviour_for(*callees, "+12125550199").answer, Answer::kInvalid);
+  EXPECT_EQ(behaviour_for(*callees, "+12125550198").answer, Answer::kBusy);
 }
 
 }  // namespace

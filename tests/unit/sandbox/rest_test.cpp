@@ -157,6 +157,18 @@ TEST(RestValidationTest, RejectsBadCallsWithTwiliosErrorCodes) {
   }
 }
 
+TEST(RestValidationTest, AnUnassignedNumberIsTwilios21211NamingIt) {
+  const ApiError e = unassigned_number_error("+12125550199");
+  EXPECT_EQ(e.http_status, 400);
+  EXPECT_EQ(e.code, 21211);
+  EXPECT_EQ(e.message, "The 'To' number +12125550199 is not a valid phone number.");
+  EXPECT_EQ(e.more_info, "https://www.twilio.com/docs/errors/21211");
+  const json::object body = error_json(e);
+  EXPECT_EQ(body.at("code").as_int64(), 21211);
+  EXPECT_EQ(body.at("status").as_int64(), 400);
+  EXPECT_EQ(text(body.at("more_info")), "https://www.twilio.com/docs/errors/21211");
+}
+
 FormParams valid_message() {
   return {{"To", "+15550100001"}, {"From", "+15550109999"}, {"Body", "Reply Y to confirm"}};
 }
