@@ -450,7 +450,7 @@ Result<SweepSummary> ReminderJob::sweep(TimePoint fire_time, std::stop_token sto
   for (auto step : {&ReminderJob::follow_up_calls, &ReminderJob::drop_stale}) {
     if (auto s = (this->*step)(summary); !s) return std::move(s).error();
   }
-  if (auto s = settle_stale_claims(summary, stop); !s) return std::move(s).error();
+  if (auto s = settle_stale_claims(summary); !s) return std::move(s).error();
   if (auto s = plan(fire_time, summary); !s) return std::move(s).error();
   if (auto s = dial_due(summary, stop, progress); !s) return std::move(s).error();
   summary.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steady_now() - started);
@@ -462,19 +462,19 @@ Result<SweepSummary> ReminderJob::tend(std::stop_token stop, const ProgressFn& p
   SweepSummary summary;
   if (auto s = follow_up_calls(summary); !s) return std::move(s).error();
   if (auto s = drop_stale(summary); !s) return std::move(s).error();
-  if (auto s = settle_stale_claims(summary, stop); !s) return std::move(s).error();
+  if (auto s = settle_stale_claims(summary); !s) return std::move(s).error();
   if (auto s = dial_due(summary, stop, progress); !s) return std::move(s).error();
   summary.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steady_now() - started);
   return summary;
 }
 
-Status ReminderJob::settle_stale_claims(SweepSummary& summary, std::stop_token stop) {
+Result<std::optional<TimePoint>> ReminderJob::settle_stale_claims(SweepSummary& summary) {
   const TimePoint now = clock_.now_seconds();
   std::optional<TimePoint> before;
   if (options_.exclusive) before = now - options_.settle;
   auto claims = store_.take_over_stale_claims(options_.worker_id, now, options_.lease, before);
   if (!claims) return std::move(claims).error();
-  if (claims->empty()) return ok_status();
+  if (claims->empty()) return std::optional<TimePoint>{};
   LogEvent("settling claims left by a worker that stopped")
       .field("count", static_cast<std::int64_t>(claims->size()))
       .log(spdlog::level::info);
@@ -489,9 +489,9 @@ Status ReminderJob::settle_stale_claims(SweepSummary& summary, std::stop_token s
     std::unique_lock lock(shared.mutex);
     shared.changed.wait(lock, [&] { return shared.in_flight == 0; });
   }
-  (void)stop;
   if (!shared.fatal.empty() && summary.error.empty()) summary.error = shared.fatal;
-  return ok_status();
+  // Claims the carrier could not be asked about stay; they are settled again then.
+  return shared.next_due_after(now);
 }
 
 Status ReminderJob::follow_up_calls(SweepSummary& summary) {
@@ -691,6 +691,11 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
   };
 
   std::optional<Error> store_error;
+  // When the claims the carrier could not be asked about are tried again.
+  std::optional<TimePoint> settle_not_before;
+  // Reminders put back by earlier runs (carrier backoffs) that fall due within
+  // the horizon are waited for like this run's own.
+  if (auto s = remember_pending_due(shared); !s) return s;
   {
     ClaimHandler handler(store_, carrier_, clock_, policy_, options_, shared);
     DialPool pool(options_.concurrency, shared);
@@ -741,16 +746,19 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
       }
       for (const Reminder& r : *young) {
         // A claim of a worker that died: it can be settled once it is old enough.
-        const TimePoint settle_at = options_.exclusive && r.claimed_at ? *r.claimed_at + options_.settle
-                                                                      : r.lease_until.value_or(now);
+        TimePoint settle_at = options_.exclusive && r.claimed_at ? *r.claimed_at + options_.settle
+                                                                : r.lease_until.value_or(now);
+        if (settle_not_before) settle_at = std::max(settle_at, *settle_not_before);
         if (!next || settle_at < *next) next = settle_at;
       }
       if (!next || *next > now + options_.horizon) break;
       if (*next > now) sleep_until(*next, clock_, stop);
-      if (auto s = settle_stale_claims(summary, stop); !s) {
-        store_error = std::move(s).error();
+      auto settled = settle_stale_claims(summary);
+      if (!settled) {
+        store_error = std::move(settled).error();
         break;
       }
+      settle_not_before = *settled;
     }
     std::unique_lock lock(shared.mutex);
     shared.changed.wait(lock, [&] { return shared.in_flight == 0; });
@@ -759,6 +767,22 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
   if (store_error) return *store_error;
   if (!shared.fatal.empty() && summary.error.empty()) summary.error = shared.fatal;
   return ok_status();
+}
+
+Status ReminderJob::remember_pending_due(Shared& shared) {
+  const TimePoint now = clock_.now_seconds();
+  constexpr int kPage = 10000;
+  for (int offset = 0;; offset += kPage) {
+    ReminderQuery q;
+    q.state = ReminderState::kPending;
+    q.page = Page{kPage, offset};
+    auto page = store_.list_reminders(q);
+    if (!page) return std::move(page).error();
+    for (const Reminder& r : *page) {
+      if (r.due_at > now && r.due_at <= now + options_.horizon) shared.due_again(r.due_at);
+    }
+    if (static_cast<int>(page->size()) < kPage) return ok_status();
+  }
 }
 
 Result<std::vector<PreviewItem>> ReminderJob::preview(TimePoint fire_time) {

@@ -125,7 +125,10 @@ class ReminderJob {
   struct Shared;  // state shared with the dialling threads
 
  private:
-  Status settle_stale_claims(SweepSummary& summary, std::stop_token stop);
+  // Settles the claims of workers that are gone; returns when to try again
+  // for those the carrier could not be asked about (nullopt: none left).
+  Result<std::optional<TimePoint>> settle_stale_claims(SweepSummary& summary);
+  Status remember_pending_due(Shared& shared);
   Status follow_up_calls(SweepSummary& summary);
   Status drop_stale(SweepSummary& summary);
   Status plan(TimePoint fire_time, SweepSummary& summary);
