@@ -77,17 +77,9 @@ TEST(ReminderCrashTest, KilledSweepsNeverCallANumberTwiceNorMissOne) {
 
   // The carrier's record: each number exactly once.
   const std::map<std::string, int> per_number = calls_per_number(sandbox);
-  int twice = 0, missed = 0, strangers = 0;
-  for (int i = 0; i < kCustomers; ++i) {
-    auto it = per_number.find(seeded_number(i));
-    if (it == per_number.end()) {
-      ++missed;
-      ADD_FAILURE() << seeded_number(i) << " was never called";
-    } else if (it->second != 1) {
-      ++twice;
-      ADD_FAILURE() << seeded_number(i) << " was called " << it->second << " times";
-    }
-  }
+  const OnceEach once = check_called_once_each(per_number, kCustomers);
+  const int twice = once.twice, missed = once.missed;
+  int strangers = 0;
   for (const auto& [number, n] : per_number) {
     if (number < seeded_number(0) || number > seeded_number(kCustomers - 1)) ++strangers;
   }

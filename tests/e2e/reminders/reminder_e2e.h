@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "support/child_process.h"
 #include "support/loopback_socket.h"
@@ -136,6 +137,27 @@ inline boost::json::array sandbox_calls(const SandboxProcess& sandbox) {
 inline std::map<std::string, int> calls_per_number(const SandboxProcess& sandbox) {
   std::map<std::string, int> out;
   for (const auto& call : sandbox_calls(sandbox)) ++out[std::string(call.at("to").as_string())];
+  return out;
+}
+
+// Checks that each of the first `count` seeded numbers was called exactly
+// once (a test failure names every other one) and counts the exceptions.
+struct OnceEach {
+  int twice = 0;
+  int missed = 0;
+};
+inline OnceEach check_called_once_each(const std::map<std::string, int>& per_number, int count) {
+  OnceEach out;
+  for (int i = 0; i < count; ++i) {
+    auto it = per_number.find(seeded_number(i));
+    if (it == per_number.end()) {
+      ++out.missed;
+      ADD_FAILURE() << seeded_number(i) << " was never called";
+    } else if (it->second != 1) {
+      ++out.twice;
+      ADD_FAILURE() << seeded_number(i) << " was called " << it->second << " times";
+    }
+  }
   return out;
 }
 

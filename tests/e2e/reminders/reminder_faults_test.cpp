@@ -73,17 +73,8 @@ TEST(ReminderFaultsTest, ErrorsAndHangsCallEachNumberOnceAndRefusedNumbersFailOn
   }
 
   const std::map<std::string, int> per_number = calls_per_number(sandbox);
-  int twice = 0, missed = 0;
-  for (int i = 0; i < kValid; ++i) {
-    auto it = per_number.find(seeded_number(i));
-    if (it == per_number.end()) {
-      ++missed;
-      ADD_FAILURE() << seeded_number(i) << " was never called";
-    } else if (it->second != 1) {
-      ++twice;
-      ADD_FAILURE() << seeded_number(i) << " was called " << it->second << " times";
-    }
-  }
+  const OnceEach once = check_called_once_each(per_number, kValid);
+  const int twice = once.twice, missed = once.missed;
   for (const auto& number : invalid) EXPECT_EQ(per_number.count(number), 0u) << number;
 
   // The database: valid numbers called once; refused ones failed as invalid_number.

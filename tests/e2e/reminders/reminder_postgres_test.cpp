@@ -94,17 +94,8 @@ TEST(ReminderPostgresTest, ThreeWorkersAtOnceCallEachNumberOnce) {
   EXPECT_EQ(called, kCustomers);
 
   const std::map<std::string, int> per_number = calls_per_number(sandbox);
-  int twice = 0, missed = 0;
-  for (int i = 0; i < kCustomers; ++i) {
-    auto it = per_number.find(seeded_number(i));
-    if (it == per_number.end()) {
-      ++missed;
-      ADD_FAILURE() << seeded_number(i) << " was never called";
-    } else if (it->second != 1) {
-      ++twice;
-      ADD_FAILURE() << seeded_number(i) << " was called " << it->second << " times";
-    }
-  }
+  const OnceEach once = check_called_once_each(per_number, kCustomers);
+  const int twice = once.twice, missed = once.missed;
   EXPECT_EQ(per_number.size(), static_cast<std::size_t>(kCustomers));
   const json::array reminders = all_reminders(shop);
   EXPECT_EQ(reminders.size(), static_cast<std::size_t>(kCustomers));
