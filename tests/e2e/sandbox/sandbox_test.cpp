@@ -262,9 +262,10 @@ TEST_F(SandboxTest, VoicemailIsAnsweredByAMachine) {
 
 TEST_F(SandboxTest, MediaStreamCarriesParametersDtmfAndMarks) {
   // Speed 5: the 25-frame prompt (500 ms) plays in 100 ms; the callee presses
-  // 2 (clear) at 3 s and # (the application hangs up) at 4 s.
+  // 2 (clear) at 3 s and # (the application hangs up) at 6 s: 600 ms of wall
+  // time after the clear, for its mark to come back even on a loaded machine.
   SandboxProcess sandbox({"--speed", "5"}, R"({"numbers": {"+15550100030": {
-      "answer_after_s": 1, "keys": [{"at_s": 3, "digits": "2"}, {"at_s": 4, "digits": "#"}]}}})");
+      "answer_after_s": 1, "keys": [{"at_s": 3, "digits": "2"}, {"at_s": 6, "digits": "#"}]}}})");
   const std::string sid = create_call(sandbox, "+15550100030",
                                       app.url("/voice/stream?appointment_id=77"));
   const auto record = sandbox.wait_for_end(sid);
