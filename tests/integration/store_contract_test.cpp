@@ -32,6 +32,7 @@
 #include "domain/time.h"
 #include "domain/types.h"
 #include "store/store.h"
+#include "support/result_assertions.h"
 #include "support/test_database.h"
 
 namespace autovoice::testing {
@@ -52,25 +53,7 @@ using ::testing::Not;
 using ::testing::Pair;
 using namespace std::chrono_literals;
 
-template <typename T>
-std::string describe(const Result<T>& r) {
-  if (r.ok()) return "ok";
-  return std::string(error_code_name(r.error().code)) + " (field '" + r.error().field +
-         "'): " + r.error().message;
-}
-
-// Evaluates a Result-returning expression, fails the test unless it is ok, and
-// declares `lhs` holding its value.
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                      \
-  auto lhs##_result = (expr);                                                \
-  ASSERT_TRUE(lhs##_result.ok()) << #expr << ": " << describe(lhs##_result); \
-  auto lhs = std::move(lhs##_result).value()
-
-#define ASSERT_OK(expr)                                                  \
-  do {                                                                   \
-    const auto ok_result = (expr);                                       \
-    ASSERT_TRUE(ok_result.ok()) << #expr << ": " << describe(ok_result); \
-  } while (false)
+using autovoice::testing::describe;
 
 PhoneNumber phone(std::string_view text) {
   auto p = PhoneNumber::parse(text);
