@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -422,6 +423,47 @@ class DialPool {
   std::vector<std::jthread> threads_;  // last: joined first, while the queue still exists
 };
 
+// The window's CONFIRMED appointments, each customer read once, and what
+// decide() says of each now: what a sweep plans and a dry run shows.
+struct WindowDecisions {
+  std::vector<Appointment> appointments;
+  std::vector<Decision> decisions;  // one per appointment
+  std::unordered_map<CustomerId, Customer> customers;
+
+  const Customer& customer_of(const Appointment& a) const { return customers.at(a.customer_id); }
+};
+
+Result<WindowDecisions> decide_window(Store& store, const Policy& policy, Interval window, TimePoint now) {
+  WindowDecisions out;
+  auto appointments = store.appointments_starting(AppointmentStatus::kConfirmed, window.begin, window.end);
+  if (!appointments) return std::move(appointments).error();
+  out.appointments = std::move(*appointments);
+  out.decisions.reserve(out.appointments.size());
+  for (const Appointment& a : out.appointments) {
+    auto it = out.customers.find(a.customer_id);
+    if (it == out.customers.end()) {
+      auto c = store.customer(a.customer_id);
+      if (!c) return std::move(c).error();
+      it = out.customers.emplace(a.customer_id, std::move(*c)).first;
+    }
+    out.decisions.push_back(decide(a, it->second, now, policy));
+  }
+  return out;
+}
+
+// Calls f(reminder) for every reminder `q` selects, a page at a time.
+template <typename F>
+Status for_each_reminder(Store& store, ReminderQuery q, F&& f) {
+  constexpr int kPage = 10000;
+  for (int offset = 0;; offset += kPage) {
+    q.page = Page{kPage, offset};
+    auto page = store.list_reminders(q);
+    if (!page) return std::move(page).error();
+    for (const Reminder& r : *page) f(r);
+    if (static_cast<int>(page->size()) < kPage) return ok_status();
+  }
+}
+
 void sleep_until(TimePoint t, const Clock& clock, std::stop_token stop) {
   std::mutex m;
   std::condition_variable_any cv;
@@ -593,22 +635,15 @@ Status ReminderJob::drop_stale(SweepSummary& summary) {
 
 Status ReminderJob::plan(TimePoint fire_time, SweepSummary& summary) {
   const Interval window = reminder_window(fire_time, policy_);
-  auto appointments = store_.appointments_starting(AppointmentStatus::kConfirmed, window.begin, window.end);
-  if (!appointments) return std::move(appointments).error();
-  summary.found = static_cast<int>(appointments->size());
-  std::unordered_map<CustomerId, Customer> customers;
   const TimePoint now = clock_.now_seconds();
+  auto decided = decide_window(store_, policy_, window, now);
+  if (!decided) return std::move(decided).error();
+  summary.found = static_cast<int>(decided->appointments.size());
   std::vector<ReminderPlan> plans;
-  std::vector<Decision::Kind> kinds;
-  plans.reserve(appointments->size());
-  for (const Appointment& a : *appointments) {
-    auto it = customers.find(a.customer_id);
-    if (it == customers.end()) {
-      auto c = store_.customer(a.customer_id);
-      if (!c) return std::move(c).error();
-      it = customers.emplace(a.customer_id, std::move(*c)).first;
-    }
-    const Decision d = decide(a, it->second, now, policy_);
+  plans.reserve(decided->appointments.size());
+  for (std::size_t i = 0; i < decided->appointments.size(); ++i) {
+    const Appointment& a = decided->appointments[i];
+    const Decision& d = decided->decisions[i];
     ReminderPlan p;
     p.appointment_id = a.id;
     p.appointment_start = a.start;
@@ -617,7 +652,6 @@ Status ReminderJob::plan(TimePoint fire_time, SweepSummary& summary) {
     p.due_at = d.kind == Decision::Kind::kDefer ? d.due_at : now;
     p.reason = d.reason;
     plans.push_back(std::move(p));
-    kinds.push_back(d.kind);
   }
   for (std::size_t begin = 0; begin < plans.size(); begin += kPlanChunk) {
     const std::size_t n = std::min<std::size_t>(kPlanChunk, plans.size() - begin);
@@ -639,7 +673,7 @@ Status ReminderJob::plan(TimePoint fire_time, SweepSummary& summary) {
         }
         continue;
       }
-      switch (kinds[begin + i]) {
+      switch (decided->decisions[begin + i].kind) {
         case Decision::Kind::kCall: ++summary.planned; break;
         case Decision::Kind::kDefer: ++summary.deferred; break;
         case Decision::Kind::kSkip:
@@ -647,7 +681,7 @@ Status ReminderJob::plan(TimePoint fire_time, SweepSummary& summary) {
           if (p.reason == reason::kTestNumberOnly) {
             LogEvent("YOUR_TEST_NUMBER is set: not calling another number")
                 .field("appointment", p.appointment_id)
-                .field("to", masked(customers.at(p.customer_id)))
+                .field("to", masked(decided->customers.at(p.customer_id)))
                 .log(spdlog::level::warn);
           }
           break;
@@ -698,7 +732,9 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
   if (auto s = remember_pending_due(shared); !s) return s;
   {
     ClaimHandler handler(store_, carrier_, clock_, policy_, options_, shared);
-    DialPool pool(options_.concurrency, shared);
+    // Started at the first claim: the worker's pass every few seconds mostly
+    // finds nothing due, and then starts no threads.
+    std::optional<DialPool> pool;
     while (!stop.stop_requested()) {
       int free_slots = 0;
       {
@@ -722,8 +758,9 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
             handler.release(claim);  // stopping: it waits, due, for the next run
             continue;
           }
+          if (!pool) pool.emplace(options_.concurrency, shared);
           // The task owns its claim, so memory does not grow with the sweep.
-          pool.submit([&handler, held = std::move(claim)] { handler.dial(held); });
+          pool->submit([&handler, held = std::move(claim)] { handler.dial(held); });
         }
         continue;
       }
@@ -771,53 +808,38 @@ Status ReminderJob::dial_due(SweepSummary& summary, std::stop_token stop, const 
 
 Status ReminderJob::remember_pending_due(Shared& shared) {
   const TimePoint now = clock_.now_seconds();
-  constexpr int kPage = 10000;
-  for (int offset = 0;; offset += kPage) {
-    ReminderQuery q;
-    q.state = ReminderState::kPending;
-    q.page = Page{kPage, offset};
-    auto page = store_.list_reminders(q);
-    if (!page) return std::move(page).error();
-    for (const Reminder& r : *page) {
-      if (r.due_at > now && r.due_at <= now + options_.horizon) shared.due_again(r.due_at);
-    }
-    if (static_cast<int>(page->size()) < kPage) return ok_status();
-  }
+  ReminderQuery q;
+  q.state = ReminderState::kPending;
+  return for_each_reminder(store_, q, [&](const Reminder& r) {
+    if (r.due_at > now && r.due_at <= now + options_.horizon) shared.due_again(r.due_at);
+  });
 }
 
 Result<std::vector<PreviewItem>> ReminderJob::preview(TimePoint fire_time) {
   const Interval window = reminder_window(fire_time, policy_);
-  auto appointments = store_.appointments_starting(AppointmentStatus::kConfirmed, window.begin, window.end);
-  if (!appointments) return std::move(appointments).error();
   // The reminders already made for the window, by appointment and start.
   std::map<std::pair<AppointmentId, TimePoint>, ReminderState> existing;
-  for (int offset = 0;; offset += 10000) {
-    ReminderQuery q;
-    q.from = window.begin;
-    q.to = window.end;
-    q.page = Page{10000, offset};
-    auto page = store_.list_reminders(q);
-    if (!page) return std::move(page).error();
-    for (const Reminder& r : *page) existing[{r.appointment_id, r.appointment_start}] = r.state;
-    if (page->size() < 10000) break;
+  ReminderQuery q;
+  q.from = window.begin;
+  q.to = window.end;
+  if (auto s = for_each_reminder(store_, q, [&](const Reminder& r) {
+        existing[{r.appointment_id, r.appointment_start}] = r.state;
+      });
+      !s) {
+    return std::move(s).error();
   }
-  const TimePoint now = clock_.now_seconds();
-  std::unordered_map<CustomerId, Customer> customers;
+  auto decided = decide_window(store_, policy_, window, clock_.now_seconds());
+  if (!decided) return std::move(decided).error();
   std::vector<PreviewItem> out;
-  out.reserve(appointments->size());
-  for (Appointment& a : *appointments) {
-    auto it = customers.find(a.customer_id);
-    if (it == customers.end()) {
-      auto c = store_.customer(a.customer_id);
-      if (!c) return std::move(c).error();
-      it = customers.emplace(a.customer_id, std::move(*c)).first;
-    }
+  out.reserve(decided->appointments.size());
+  for (std::size_t i = 0; i < decided->appointments.size(); ++i) {
+    Appointment& a = decided->appointments[i];
     PreviewItem item;
-    item.decision = decide(a, it->second, now, policy_);
+    item.decision = decided->decisions[i];
     auto found = existing.find({a.id, a.start});
     item.already_reminded = found != existing.end() && found->second != ReminderState::kSkipped &&
                             found->second != ReminderState::kPending;
-    item.customer = it->second;
+    item.customer = decided->customer_of(a);
     item.appointment = std::move(a);
     out.push_back(std::move(item));
   }
