@@ -25,6 +25,7 @@
 #include "domain/types.h"
 #include "store/store.h"
 #include "support/result_assertions.h"
+#include "support/store_fixture.h"
 #include "support/test_database.h"
 
 namespace autovoice::testing {
@@ -36,7 +37,6 @@ namespace autovoice {
 namespace {
 
 using autovoice::testing::Backend;
-using autovoice::testing::TestDatabase;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -124,33 +124,8 @@ ReminderAttempt call_attempt(ReminderId id, std::string_view worker, CallLog log
   return a;
 }
 
-std::unique_ptr<TestDatabase> create_database(Backend backend, std::string* why) {
-  try {
-    return TestDatabase::create(backend, why);
-  } catch (const std::exception& e) {
-    *why = std::string("creating the test database failed: ") + e.what();
-    return nullptr;
-  }
-}
-
-class ReminderStoreTest : public ::testing::TestWithParam<Backend> {
+class ReminderStoreTest : public autovoice::testing::MigratedStoreTest {
  protected:
-  void SetUp() override {
-    std::string why;
-    db_ = create_database(GetParam(), &why);
-    if (db_ == nullptr) {
-      if (std::getenv("AUTOVOICE_TEST_POSTGRES_URL_FILE") != nullptr) {
-        FAIL() << "AUTOVOICE_TEST_POSTGRES_URL_FILE is set but no database: " << why;
-      }
-      GTEST_SKIP() << why;
-    }
-    auto opened = open_store(db_->url());
-    ASSERT_TRUE(opened.ok()) << describe(opened);
-    store_ = std::move(*opened);
-    auto migrated = store_->migrate();
-    ASSERT_TRUE(migrated.ok()) << describe(migrated);
-  }
-
   // A new customer (numbered n, for a distinct phone number) with one vehicle.
   struct Owner {
     Customer customer;
@@ -245,8 +220,6 @@ class ReminderStoreTest : public ::testing::TestWithParam<Backend> {
     return recorded.ok() ? *recorded : Reminder{};
   }
 
-  std::unique_ptr<TestDatabase> db_;  // outlives store_
-  std::unique_ptr<Store> store_;
 };
 
 // --- plan_reminders ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@
 #include "domain/types.h"
 #include "store/store.h"
 #include "support/result_assertions.h"
+#include "support/store_fixture.h"
 #include "support/test_database.h"
 
 namespace autovoice::testing {
@@ -45,6 +46,7 @@ namespace {
 
 using autovoice::testing::Backend;
 using autovoice::testing::TestDatabase;
+using autovoice::testing::create_database;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -179,35 +181,8 @@ void expect_conflict(const Status& status, std::string_view mentioning) {
   EXPECT_THAT(status.error().message, HasSubstr(std::string(mentioning)));
 }
 
-// Opens a fresh database of the test's backend; skips when PostgreSQL is not
-// configured, fails when it was supposed to be there.
-std::unique_ptr<TestDatabase> create_database(Backend backend, std::string* why) {
-  try {
-    return TestDatabase::create(backend, why);
-  } catch (const std::exception& e) {
-    *why = std::string("creating the test database failed: ") + e.what();
-    return nullptr;
-  }
-}
-
-class StoreContractTest : public ::testing::TestWithParam<Backend> {
+class StoreContractTest : public autovoice::testing::MigratedStoreTest {
  protected:
-  void SetUp() override {
-    std::string why;
-    db_ = create_database(GetParam(), &why);
-    if (db_ == nullptr) {
-      if (std::getenv("AUTOVOICE_TEST_POSTGRES_URL_FILE") != nullptr) {
-        FAIL() << "AUTOVOICE_TEST_POSTGRES_URL_FILE is set but no database: " << why;
-      }
-      GTEST_SKIP() << why;
-    }
-    auto opened = open_store(db_->url());
-    ASSERT_TRUE(opened.ok()) << describe(opened);
-    store_ = std::move(*opened);
-    auto migrated = store_->migrate();
-    ASSERT_TRUE(migrated.ok()) << describe(migrated);
-  }
-
   std::span<const Migration> migrations() const {
     return GetParam() == Backend::kSqlite ? sqlite_migrations() : postgres_migrations();
   }
@@ -260,8 +235,6 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     return rows.ok() ? *rows : std::vector<Appointment>{};
   }
 
-  std::unique_ptr<TestDatabase> db_;  // outlives store_
-  std::unique_ptr<Store> store_;
 };
 
 // --- schema ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include "sandbox/server.h"
 #include "store/store.h"
 #include "store/store_wrapper.h"
+#include "support/store_fixture.h"
 #include "support/test_database.h"
 #include "telephony/twilio_client.h"
 
@@ -116,16 +117,11 @@ class InProcessSandbox {
   std::thread thread_;
 };
 
-class ReminderJobTest : public ::testing::TestWithParam<Backend> {
+class ReminderJobTest : public autovoice::testing::MigratedStoreTest {
  protected:
   void SetUp() override {
-    std::string why;
-    db_ = TestDatabase::create(GetParam(), &why);
-    if (!db_) GTEST_SKIP() << why;
-    auto store = open_store(db_->url());
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(*store);
-    ASSERT_TRUE(store_->migrate().ok());
+    MigratedStoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     policy_.shop_zone = *find_time_zone("America/New_York");
     policy_.shop_name = "Main Street Auto Care";
   }
@@ -217,8 +213,6 @@ class ReminderJobTest : public ::testing::TestWithParam<Backend> {
 
   // 09:00 in New York on Wed 2026-03-11 (EDT); tomorrow is Thu 2026-03-12.
   FakeClock clock_{std::chrono::system_clock::time_point{utc("2026-03-11T13:00:00Z").time_since_epoch()}};
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<Store> store_;
   Policy policy_;
 };
 
